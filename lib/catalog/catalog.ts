@@ -1,0 +1,82 @@
+import type { BaselineConfig } from '../config/schema';
+import { permittedRegions } from '../config/schema';
+
+/**
+ * The data catalog: the pure, typed model every layer is derived from
+ * (IAM, database privileges, VPN rules, backups, review outputs).
+ * No CDK here, so it can be used and tested anywhere.
+ */
+
+export type LegalBasis = BaselineConfig['categories'][number]['legalBasis'];
+
+export interface DataCategory {
+  readonly name: string;
+  readonly description: string;
+  readonly purpose: string;
+  readonly legalBasis: LegalBasis;
+  readonly retentionDays: number;
+  /** True for art. 9 special categories. */
+  readonly special: boolean;
+  readonly specialCategoryCondition?: string;
+}
+
+export interface AccessRole {
+  readonly name: string;
+  readonly description: string;
+  readonly reads: readonly DataCategory[];
+  readonly writes: readonly DataCategory[];
+  /** Identity-provider group granted VPN access for this role (SAML only). */
+  readonly vpnGroupId?: string;
+  readonly specialCategoryJustification?: string;
+}
+
+export class Catalog {
+  static fromConfig(config: BaselineConfig): Catalog {
+    return new Catalog(config);
+  }
+
+  readonly categories: readonly DataCategory[];
+  readonly roles: readonly AccessRole[];
+  /** Every region personal data may be stored or processed in. */
+  readonly permittedRegions: readonly string[];
+  private readonly byName: ReadonlyMap<string, DataCategory>;
+
+  private constructor(config: BaselineConfig) {
+    this.categories = config.categories.map((c) => ({
+      name: c.name,
+      description: c.description,
+      purpose: c.purpose,
+      legalBasis: c.legalBasis,
+      retentionDays: c.retentionDays,
+      special: c.sensitivity === 'special',
+      specialCategoryCondition: c.specialCategoryCondition,
+    }));
+    this.byName = new Map(this.categories.map((c) => [c.name, c]));
+    this.roles = config.roles.map((r) => ({
+      name: r.name,
+      description: r.description,
+      reads: r.reads.map((n) => this.category(n)),
+      writes: r.writes.map((n) => this.category(n)),
+      vpnGroupId: r.vpnGroupId,
+      specialCategoryJustification: r.specialCategoryJustification,
+    }));
+    this.permittedRegions = permittedRegions(config);
+  }
+
+  category(name: string): DataCategory {
+    const found = this.byName.get(name);
+    if (!found) {
+      throw new Error(`unknown data category "${name}"; declared: ${[...this.byName.keys()].join(', ')}`);
+    }
+    return found;
+  }
+
+  get specialCategories(): DataCategory[] {
+    return this.categories.filter((c) => c.special);
+  }
+
+  /** The longest retention declared: backups must not outlive it. */
+  get longestRetentionDays(): number {
+    return Math.max(...this.categories.map((c) => c.retentionDays));
+  }
+}

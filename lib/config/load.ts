@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError, renderIssues } from './errors';
+import { BaselineConfig, configSchema } from './schema';
+
+/** Validates an already-parsed configuration object. Throws ConfigError listing every problem. */
+export function parseConfig(input: unknown, source = 'config'): BaselineConfig {
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    throw new ConfigError(source, renderIssues(input, result.error.issues));
+  }
+  return result.data;
+}
+
+/** Reads and validates a JSON configuration file. Throws ConfigError on any problem. */
+export function loadConfigFile(path: string): BaselineConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError(path, [`(file): cannot read ${path} (${code}); pass an existing file with -c config=path/to/file.json`]);
+  }
+  let input: unknown;
+  try {
+    input = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(path, [`(file): not valid JSON: ${(err as Error).message}`]);
+  }
+  return parseConfig(input, path);
+}

@@ -1,0 +1,316 @@
+import { z } from 'zod';
+import {
+  ADEQUACY_REGIONS,
+  DEFAULT_ALLOWED_REGIONS,
+  EU_MEMBER_STATE_REGIONS,
+  isAdequacyRegion,
+  isEuMemberStateRegion,
+} from '../residency/regions';
+import { cidrsOverlap, isPrivateCidr, parseCidr } from './cidr';
+
+/**
+ * The one schema of the configuration. TypeScript types are inferred from it,
+ * the JSON Schema for editors is generated from it (lib/config/config.schema.json),
+ * and every check on the configuration lives here.
+ */
+
+const IDENTIFIER = /^[a-z][a-z0-9_]{0,30}$/;
+const identifier = (what: string) =>
+  z.string().regex(IDENTIFIER, {
+    message: `${what} must be lower-case letters, digits or _ starting with a letter, at most 31 characters (it becomes a PostgreSQL and IAM name)`,
+  });
+
+const accountId = z.string().regex(/^\d{12}$/, { message: 'an AWS account id is exactly 12 digits' });
+
+const regionName = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d{1,2}$/, {
+  message: 'an AWS region name looks like eu-west-3',
+});
+
+const cidr = z.string().refine((v) => parseCidr(v) !== undefined, {
+  message: 'must be an IPv4 CIDR block such as 10.40.0.0/16',
+});
+
+const acmCertificateArn = z.string().regex(/^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, {
+  message: 'must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<uuid>)',
+});
+
+const samlProviderArn = z.string().regex(/^arn:aws:iam::\d{12}:saml-provider\/[\w+=,.@-]{1,128}$/, {
+  message: 'must be an IAM SAML provider ARN (arn:aws:iam::<account>:saml-provider/<name>)',
+});
+
+/** Art. 6(1) lawful bases. */
+export const LEGAL_BASES = [
+  'consent',
+  'contract',
+  'legal-obligation',
+  'vital-interests',
+  'public-task',
+  'legitimate-interests',
+] as const;
+
+/** Art. 9(2) conditions that lift the ban on processing special categories. */
+export const SPECIAL_CATEGORY_CONDITIONS = [
+  'explicit-consent',
+  'employment-social-security',
+  'vital-interests',
+  'not-for-profit-body',
+  'made-public-by-data-subject',
+  'legal-claims',
+  'substantial-public-interest',
+  'health-or-social-care',
+  'public-health',
+  'archiving-research-statistics',
+] as const;
+
+export const VPN_SESSION_TIMEOUT_HOURS = [8, 10, 12, 24] as const;
+
+const categorySchema = z
+  .object({
+    name: identifier('a category name'),
+    description: z.string().min(1),
+    purpose: z.string().min(1, { message: 'every category needs a purpose (art. 5(1)(b))' }),
+    legalBasis: z.enum(LEGAL_BASES),
+    retentionDays: z
+      .number()
+      .int({ message: 'retention is a whole number of days' })
+      .min(1, { message: 'retention must be at least 1 day; data kept 0 days should not be collected' })
+      .max(3650, { message: 'retention longer than 10 years needs a legal obligation the kit cannot check; at most 3650 days' }),
+    sensitivity: z.enum(['standard', 'special']).default('standard'),
+    specialCategoryCondition: z.enum(SPECIAL_CATEGORY_CONDITIONS).optional(),
+  })
+  .strict();
+
+const roleSchema = z
+  .object({
+    name: identifier('a role name'),
+    description: z.string().min(1),
+    reads: z.array(z.string()).default([]),
+    writes: z.array(z.string()).default([]),
+    vpnGroupId: z.string().min(1).optional(),
+    specialCategoryJustification: z.string().min(20, {
+      message: 'a justification for special-category access must say why, in at least 20 characters',
+    }).optional(),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    organisation: z
+      .object({
+        name: z.string().min(1),
+        country: z.string().regex(/^[A-Z]{2}$/, { message: 'an ISO 3166 two-letter country code such as FR' }),
+      })
+      .strict(),
+    environment: z.object({ account: accountId, region: regionName }).strict(),
+    residency: z
+      .object({
+        allowedRegions: z.array(regionName).min(1).default([...DEFAULT_ALLOWED_REGIONS]),
+        adequacyRegions: z
+          .array(
+            z
+              .object({
+                region: regionName,
+                transferBasis: z.string().min(10, {
+                  message: 'name the transfer basis (for example the adequacy decision and its date)',
+                }),
+              })
+              .strict(),
+          )
+          .default([]),
+      })
+      .strict()
+      .default({ allowedRegions: [...DEFAULT_ALLOWED_REGIONS], adequacyRegions: [] }),
+    network: z
+      .object({
+        vpcCidr: cidr,
+        vpnClientCidr: cidr,
+        availabilityZones: z.array(z.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/)).min(2).optional(),
+      })
+      .strict(),
+    vpn: z
+      .object({
+        serverCertificateArn: acmCertificateArn,
+        authentication: z
+          .object({
+            mutualTls: z.object({ clientRootCertificateArn: acmCertificateArn }).strict().optional(),
+            saml: z.object({ providerArn: samlProviderArn }).strict().optional(),
+          })
+          .strict(),
+        sessionTimeoutHours: z
+          .union(VPN_SESSION_TIMEOUT_HOURS.map((h) => z.literal(h)) as unknown as [z.ZodLiteral<8>, z.ZodLiteral<10>, z.ZodLiteral<12>, z.ZodLiteral<24>])
+          .default(8),
+        loginBanner: z.string().max(1400).optional(),
+      })
+      .strict(),
+    database: z
+      .object({
+        minCapacity: z.number().min(0).max(256).multipleOf(0.5).default(0.5),
+        maxCapacity: z.number().min(1).max(256).multipleOf(0.5).default(4),
+        backupRetentionDays: z.number().int().min(1).max(35).default(7),
+      })
+      .strict()
+      .default({ minCapacity: 0.5, maxCapacity: 4, backupRetentionDays: 7 }),
+    dpo: z
+      .object({
+        name: z.string().min(1),
+        email: z.email({ message: 'must be an e-mail address' }),
+        phone: z.string().optional(),
+      })
+      .strict(),
+    categories: z.array(categorySchema).min(1),
+    roles: z.array(roleSchema).min(1),
+  })
+  .strict()
+  .check(z.superRefine(crossFieldChecks, { when: () => true }));
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const list = (v: unknown): any[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * Checks that relate several fields. They run even when other fields are
+ * invalid, so a user sees every problem at once: the input may be partly
+ * malformed, hence the defensive reads.
+ */
+function crossFieldChecks(value: unknown, ctx: z.RefinementCtx): void {
+  const cfg = (value ?? {}) as any;
+  const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+
+  // Residency (art. 44-49).
+  const allowed = list(cfg.residency?.allowedRegions ?? DEFAULT_ALLOWED_REGIONS);
+  const adequacy = list(cfg.residency?.adequacyRegions);
+  allowed.forEach((region, i) => {
+    if (typeof region !== 'string') return;
+    if (isAdequacyRegion(region)) {
+      problem(['residency', 'allowedRegions', i], `${region} is ${ADEQUACY_REGIONS[region]}, outside the EU; list it under residency.adequacyRegions with its transferBasis instead`);
+    } else if (!isEuMemberStateRegion(region)) {
+      problem(['residency', 'allowedRegions', i], `not an EU member-state region; allowed: ${Object.keys(EU_MEMBER_STATE_REGIONS).join(', ')}`);
+    }
+  });
+  adequacy.forEach((entry, i) => {
+    const region = str(entry?.region);
+    if (region && !isAdequacyRegion(region)) {
+      problem(['residency', 'adequacyRegions', i, 'region'], `only regions with an adequacy decision may be listed here: ${Object.keys(ADEQUACY_REGIONS).join(', ')}`);
+    }
+  });
+  const permitted = [...allowed, ...adequacy.map((a) => a?.region)].filter((r): r is string => typeof r === 'string');
+  const region = str(cfg.environment?.region);
+  if (region && !permitted.includes(region)) {
+    problem(['environment', 'region'], `the stack region must be an allowed region: ${permitted.join(', ')}; EU member-state regions are ${Object.keys(EU_MEMBER_STATE_REGIONS).join(', ')}`);
+  }
+
+  // Network.
+  const vpcCidr = str(cfg.network?.vpcCidr);
+  const clientCidr = str(cfg.network?.vpnClientCidr);
+  const vpc = vpcCidr ? parseCidr(vpcCidr) : undefined;
+  const client = clientCidr ? parseCidr(clientCidr) : undefined;
+  if (vpc && (vpc.prefix < 16 || vpc.prefix > 24)) {
+    problem(['network', 'vpcCidr'], 'a VPC CIDR must be between /16 and /24');
+  }
+  if (client && (client.prefix < 12 || client.prefix > 22)) {
+    problem(['network', 'vpnClientCidr'], 'a Client VPN client CIDR must be between /12 and /22');
+  }
+  for (const [field, cidrValue] of [['vpcCidr', vpcCidr], ['vpnClientCidr', clientCidr]] as const) {
+    if (cidrValue && parseCidr(cidrValue) && !isPrivateCidr(cidrValue)) {
+      problem(['network', field], 'must be inside a private range (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)');
+    }
+  }
+  if (vpcCidr && clientCidr && vpc && client && cidrsOverlap(vpcCidr, clientCidr)) {
+    problem(['network', 'vpnClientCidr'], `overlaps network.vpcCidr ${vpcCidr}; choose a client range outside the VPC`);
+  }
+  list(cfg.network?.availabilityZones).forEach((az, i) => {
+    if (region && typeof az === 'string' && !az.startsWith(region)) {
+      problem(['network', 'availabilityZones', i], `must be a zone of ${region}, such as ${region}a`);
+    }
+  });
+
+  // VPN.
+  const auth = cfg.vpn?.authentication;
+  const saml = auth?.saml !== undefined;
+  const anyAuth = saml || auth?.mutualTls !== undefined;
+  if (cfg.vpn && auth && !auth.mutualTls && !auth.saml) {
+    problem(['vpn', 'authentication'], 'set mutualTls (client root certificate) and/or saml (identity provider); a VPN without authentication is refused');
+  }
+  const certificates: [(string | number)[], string | undefined][] = [
+    [['vpn', 'serverCertificateArn'], str(cfg.vpn?.serverCertificateArn)],
+    [['vpn', 'authentication', 'mutualTls', 'clientRootCertificateArn'], str(auth?.mutualTls?.clientRootCertificateArn)],
+  ];
+  for (const [path, arn] of certificates) {
+    const arnRegion = arn?.split(':')[3];
+    if (region && arnRegion && arn?.startsWith('arn:aws:acm:') && arnRegion !== region) {
+      problem(path, `the certificate must be in the stack region ${region}, not ${arnRegion}; import it into ACM there`);
+    }
+  }
+
+  // Database.
+  const db = cfg.database ?? {};
+  if (typeof db.minCapacity === 'number' && typeof db.maxCapacity === 'number' && db.maxCapacity < db.minCapacity) {
+    problem(['database', 'maxCapacity'], `must be at least database.minCapacity (${db.minCapacity})`);
+  }
+
+  // Catalog.
+  const categories = new Map<string, any>();
+  list(cfg.categories).forEach((cat, i) => {
+    const name = str(cat?.name);
+    if (!name) return;
+    if (categories.has(name)) {
+      problem(['categories', i, 'name'], 'duplicate category; each category is declared once');
+    }
+    categories.set(name, cat);
+    if (cat.sensitivity === 'special' && !cat.specialCategoryCondition) {
+      problem(['categories', i, 'specialCategoryCondition'], `a special category (art. 9) needs the art. 9(2) condition that allows it: ${SPECIAL_CATEGORY_CONDITIONS.join(', ')}`);
+    }
+    if (cat.sensitivity !== 'special' && cat.specialCategoryCondition) {
+      problem(['categories', i, 'specialCategoryCondition'], 'only special categories take an art. 9(2) condition; remove it or set sensitivity to special');
+    }
+  });
+  const retentions = [...categories.values()].map((c) => c.retentionDays).filter((d): d is number => typeof d === 'number');
+  const longest = retentions.length > 0 ? Math.max(...retentions) : undefined;
+  if (longest !== undefined && typeof db.backupRetentionDays === 'number' && db.backupRetentionDays > longest) {
+    problem(['database', 'backupRetentionDays'], `backups must not outlive the longest category retention (${longest} days)`);
+  }
+
+  const roleNames = new Set<string>();
+  list(cfg.roles).forEach((role, i) => {
+    const name = str(role?.name);
+    if (name && roleNames.has(name)) {
+      problem(['roles', i, 'name'], 'duplicate role; each role is declared once');
+    }
+    if (name) roleNames.add(name);
+    let special = false;
+    for (const field of ['reads', 'writes'] as const) {
+      list(role?.[field]).forEach((catName, j) => {
+        if (typeof catName !== 'string') return;
+        const cat = categories.get(catName);
+        if (!cat) {
+          problem(['roles', i, field, j], `unknown category; declared categories: ${[...categories.keys()].join(', ')}`);
+        } else if (cat.sensitivity === 'special') {
+          special = true;
+        }
+      });
+    }
+    if (special && !role.specialCategoryJustification) {
+      problem(['roles', i, 'specialCategoryJustification'], 'this role reads or writes a special category (art. 9); say why it needs it, or remove the category');
+    }
+    if (anyAuth && saml && !role?.vpnGroupId) {
+      problem(['roles', i, 'vpnGroupId'], 'with SAML VPN authentication every role needs the identity-provider group id that grants it VPN access');
+    }
+    if (anyAuth && !saml && role?.vpnGroupId) {
+      problem(['roles', i, 'vpnGroupId'], 'group ids only work with SAML VPN authentication; remove it or configure vpn.authentication.saml');
+    }
+  });
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+/** The configuration as written (before defaults). */
+export type BaselineConfigInput = z.input<typeof configSchema>;
+/** The configuration with every default applied. */
+export type BaselineConfig = z.output<typeof configSchema>;
+export type DataCategoryConfig = BaselineConfig['categories'][number];
+export type RoleConfig = BaselineConfig['roles'][number];
+
+/** Every region the configuration lets data live in. */
+export function permittedRegions(cfg: Pick<BaselineConfig, 'residency'>): string[] {
+  return [...cfg.residency.allowedRegions, ...cfg.residency.adequacyRegions.map((a) => a.region)];
+}

@@ -1,0 +1,169 @@
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import { Construct } from 'constructs';
+
+/** The engine every part of the kit targets (SQL is written for it). */
+export const CONTACT_DATABASE_ENGINE = rds.DatabaseClusterEngine.auroraPostgres({
+  version: rds.AuroraPostgresEngineVersion.VER_16_13,
+});
+
+export const CONTACT_DATABASE_PORT = 5432;
+export const CONTACT_DATABASE_NAME = 'contacts';
+export const CONTACT_DATABASE_ADMIN = 'contacts_admin';
+
+export interface ContactDatabaseProps {
+  readonly vpc: ec2.IVpc;
+  /** Isolated subnets that hold the cluster and nothing else. */
+  readonly subnets: ec2.SubnetSelection;
+  /** Customer-managed key for the exported PostgreSQL log group. */
+  readonly logsKey: kms.IKey;
+  /**
+   * Cluster identifier. The exported log group is named after it and must
+   * exist, encrypted, before RDS starts exporting, so the name is fixed.
+   * @default - `<stack name>-contacts`, lower-cased
+   */
+  readonly clusterIdentifier?: string;
+  /**
+   * Key that encrypts storage, snapshots, Performance Insights and the
+   * managed master secret.
+   * @default - a new customer-managed key with yearly rotation, retained on stack deletion
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * Minimum Aurora capacity units; 0 lets a development cluster pause.
+   * @default 0.5
+   */
+  readonly minCapacity?: number;
+  /**
+   * Maximum Aurora capacity units.
+   * @default 4
+   */
+  readonly maxCapacity?: number;
+  /**
+   * Automated backup (point-in-time restore) window.
+   * @default Duration.days(7)
+   */
+  readonly backupRetention?: Duration;
+  /**
+   * How long exported PostgreSQL logs are kept.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The single source of truth for contact data: one Aurora PostgreSQL 16
+ * Serverless v2 cluster (a writer and a reader in another zone) in isolated
+ * subnets, encrypted with its own customer-managed key, IAM database
+ * authentication, TLS forced, connections logged to an encrypted log group,
+ * deletion protection on and retained on stack deletion. The master password
+ * is generated and rotated by RDS in Secrets Manager under the same key.
+ * Nothing can connect until `allowConnectionsFrom` names a security group.
+ */
+export class ContactDatabase extends Construct {
+  public readonly cluster: rds.DatabaseCluster;
+  public readonly encryptionKey: kms.IKey;
+  public readonly securityGroup: ec2.SecurityGroup;
+  public readonly logGroup: logs.LogGroup;
+  public readonly parameterGroup: rds.ParameterGroup;
+  public readonly clusterIdentifier: string;
+
+  constructor(scope: Construct, id: string, props: ContactDatabaseProps) {
+    super(scope, id);
+    const minCapacity = props.minCapacity ?? 0.5;
+    const maxCapacity = props.maxCapacity ?? 4;
+    if (maxCapacity < minCapacity) {
+      throw new Error(`ContactDatabase: maxCapacity (${maxCapacity}) must be at least minCapacity (${minCapacity})`);
+    }
+    this.clusterIdentifier = props.clusterIdentifier ?? `${Stack.of(this).stackName}-contacts`.toLowerCase();
+    if (!Token.isUnresolved(this.clusterIdentifier) && !/^[a-z][a-z0-9-]{0,62}$/.test(this.clusterIdentifier)) {
+      throw new Error(`ContactDatabase: clusterIdentifier must be lower-case letters, digits and hyphens, starting with a letter, at most 63 characters; got ${this.clusterIdentifier}`);
+    }
+
+    this.encryptionKey =
+      props.encryptionKey ??
+      new kms.Key(this, 'Key', {
+        description: 'Contact database: storage, snapshots, Performance Insights and master secret',
+        enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'Contact database: PostgreSQL only from the VPN and the kit functions',
+      allowAllOutbound: false,
+    });
+
+    this.parameterGroup = new rds.ParameterGroup(this, 'ClusterParameters', {
+      engine: CONTACT_DATABASE_ENGINE,
+      description: 'Contact database: TLS forced, connections logged',
+      parameters: {
+        'rds.force_ssl': '1',
+        ssl_min_protocol_version: 'TLSv1.2',
+        log_connections: '1',
+        log_disconnections: '1',
+        password_encryption: 'scram-sha-256',
+      },
+    });
+
+    this.logGroup = new logs.LogGroup(this, 'PostgresqlLogs', {
+      logGroupName: `/aws/rds/cluster/${this.clusterIdentifier}/postgresql`,
+      encryptionKey: props.logsKey,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
+      engine: CONTACT_DATABASE_ENGINE,
+      clusterIdentifier: this.clusterIdentifier,
+      defaultDatabaseName: CONTACT_DATABASE_NAME,
+      credentials: rds.Credentials.fromUsername(CONTACT_DATABASE_ADMIN),
+      manageMasterUserPassword: true,
+      vpc: props.vpc,
+      vpcSubnets: props.subnets,
+      securityGroups: [this.securityGroup],
+      port: CONTACT_DATABASE_PORT,
+      storageEncrypted: true,
+      storageEncryptionKey: this.encryptionKey,
+      iamAuthentication: true,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      copyTagsToSnapshot: true,
+      parameterGroup: this.parameterGroup,
+      cloudwatchLogsExports: ['postgresql'],
+      backup: { retention: props.backupRetention ?? Duration.days(7) },
+      serverlessV2MinCapacity: minCapacity,
+      serverlessV2MaxCapacity: maxCapacity,
+      monitoringInterval: Duration.seconds(60),
+      enablePerformanceInsights: true,
+      performanceInsightEncryptionKey: this.encryptionKey,
+      writer: rds.ClusterInstance.serverlessV2('Writer', {
+        enablePerformanceInsights: true,
+        performanceInsightEncryptionKey: this.encryptionKey,
+        publiclyAccessible: false,
+        autoMinorVersionUpgrade: true,
+      }),
+      readers: [
+        rds.ClusterInstance.serverlessV2('Reader', {
+        enablePerformanceInsights: true,
+        performanceInsightEncryptionKey: this.encryptionKey,
+          publiclyAccessible: false,
+          autoMinorVersionUpgrade: true,
+          scaleWithWriter: true,
+        }),
+      ],
+    });
+    this.cluster.node.addDependency(this.logGroup);
+
+    const cfnCluster = this.cluster.node.defaultChild as rds.CfnDBCluster;
+    cfnCluster.masterUserSecret = { kmsKeyId: this.encryptionKey.keyArn };
+  }
+
+  /** Admits PostgreSQL connections, on the database port only, from a security group. */
+  allowConnectionsFrom(peer: ec2.IConnectable, description: string): void {
+    this.securityGroup.connections.allowFrom(peer, ec2.Port.tcp(CONTACT_DATABASE_PORT), description);
+  }
+}

@@ -1,0 +1,24 @@
+import type { CfnResource } from 'aws-cdk-lib';
+import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
+
+/**
+ * One rule of the GDPR pack: a pure check plus everything a reviewer needs
+ * to read a finding without reading code. RULES.md is generated from these.
+ */
+export interface GdprRule {
+  /** Rule id without the pack prefix, `Art<article>-<WhatIsRequired>`. */
+  readonly id: string;
+  /** The GDPR provisions the rule protects, e.g. "Art. 32(1)(a)". */
+  readonly article: string;
+  readonly level: NagMessageLevel;
+  /** What is wrong, in one sentence (shown with every finding). */
+  readonly info: string;
+  /** Why it matters under the GDPR (shown in verbose mode). */
+  readonly explanation: string;
+  /** Which resources and properties the rule looks at. */
+  readonly trigger: string;
+  /** How to make the resource compliant. */
+  readonly fix: string;
+  /** Returns NOT_APPLICABLE for resource types it does not check; one finding per way of failing. */
+  readonly check: (node: CfnResource) => NagRuleResult;
+}

@@ -1,0 +1,21 @@
+import { CfnResource } from 'aws-cdk-lib';
+import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import type { GdprRule } from '../rule';
+import { isTrue, resolved } from '../resolve';
+
+export const DatabaseDeletionProtected: GdprRule = {
+  id: 'Art5-DatabaseDeletionProtected',
+  article: 'Art. 5(1)(f), Art. 32(1)(c)',
+  level: NagMessageLevel.ERROR,
+  info: 'The database does not have deletion protection.',
+  explanation:
+    'Art. 5(1)(f) requires protection against accidental loss or destruction; art. 32(1)(c) the ability to restore availability. Deletion protection stops a console click, a script or a stack update from deleting the single source of truth.',
+  trigger: '`AWS::RDS::DBCluster`, and `AWS::RDS::DBInstance` outside a cluster, without `DeletionProtection: true`.',
+  fix: 'Set `deletionProtection: true` on the cluster.',
+  check(node: CfnResource): NagRuleResult {
+    const { type, properties } = resolved(node);
+    const standaloneInstance = type === 'AWS::RDS::DBInstance' && properties.DBClusterIdentifier === undefined;
+    if (type !== 'AWS::RDS::DBCluster' && !standaloneInstance) return NagRuleCompliance.NOT_APPLICABLE;
+    return isTrue(properties.DeletionProtection) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+  },
+};

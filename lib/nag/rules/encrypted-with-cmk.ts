@@ -1,0 +1,63 @@
+import { CfnResource } from 'aws-cdk-lib';
+import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import type { GdprRule } from '../rule';
+import { asArray, isTrue, resolved } from '../resolve';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/** A key reference counts as customer-managed unless absent or an AWS-managed alias. */
+function isCustomerManagedKey(value: unknown): boolean {
+  if (value === undefined || value === null || value === '') return false;
+  if (typeof value === 'string') return !value.includes('alias/aws/');
+  return true; // Ref / Fn::GetAtt / Fn::ImportValue of a key
+}
+
+/** For each store type: is it encrypted with a customer-managed key? */
+const CHECKS: Record<string, (p: Record<string, any>) => boolean> = {
+  'AWS::RDS::DBCluster': (p) =>
+    isTrue(p.StorageEncrypted) &&
+    isCustomerManagedKey(p.KmsKeyId) &&
+    (!isTrue(p.PerformanceInsightsEnabled) || isCustomerManagedKey(p.PerformanceInsightsKmsKeyId)),
+  'AWS::RDS::DBInstance': (p) =>
+    p.DBClusterIdentifier !== undefined
+      ? !isTrue(p.EnablePerformanceInsights) || isCustomerManagedKey(p.PerformanceInsightsKMSKeyId)
+      : isTrue(p.StorageEncrypted) && isCustomerManagedKey(p.KmsKeyId),
+  'AWS::Logs::LogGroup': (p) => isCustomerManagedKey(p.KmsKeyId),
+  'AWS::SecretsManager::Secret': (p) => isCustomerManagedKey(p.KmsKeyId),
+  'AWS::S3::Bucket': (p) => {
+    const rules = asArray(p.BucketEncryption?.ServerSideEncryptionConfiguration);
+    return (
+      rules.length > 0 &&
+      rules.every((r: any) => {
+        const d = r?.ServerSideEncryptionByDefault;
+        return ['aws:kms', 'aws:kms:dsse'].includes(d?.SSEAlgorithm) && isCustomerManagedKey(d?.KMSMasterKeyID);
+      })
+    );
+  },
+  'AWS::Backup::BackupVault': (p) => isCustomerManagedKey(p.EncryptionKeyArn),
+  'AWS::SNS::Topic': (p) => isCustomerManagedKey(p.KmsMasterKeyId),
+  'AWS::SQS::Queue': (p) => isCustomerManagedKey(p.KmsMasterKeyId),
+  'AWS::DynamoDB::Table': (p) =>
+    isTrue(p.SSESpecification?.SSEEnabled) && isCustomerManagedKey(p.SSESpecification?.KMSMasterKeyId),
+  'AWS::EFS::FileSystem': (p) => isTrue(p.Encrypted) && isCustomerManagedKey(p.KmsKeyId),
+  'AWS::Kinesis::Stream': (p) => p.StreamEncryption?.EncryptionType === 'KMS' && isCustomerManagedKey(p.StreamEncryption?.KeyId),
+};
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+export const ENCRYPTED_STORE_TYPES = Object.keys(CHECKS);
+
+export const EncryptedWithCmk: GdprRule = {
+  id: 'Art32-EncryptedWithCmk',
+  article: 'Art. 32(1)(a)',
+  level: NagMessageLevel.ERROR,
+  info: 'A store that can hold personal data is not encrypted with a customer-managed KMS key.',
+  explanation:
+    'Art. 32(1)(a) names encryption as a measure for the security of processing. With a customer-managed key the controller decides who may decrypt (key policy, grants), can audit every use in CloudTrail and can revoke access; an AWS-owned or AWS-managed key offers none of that.',
+  trigger: `${Object.keys(CHECKS).map((t) => `\`${t}\``).join(', ')} without encryption, or encrypted with no key or an \`alias/aws/*\` key (for RDS, Performance Insights too).`,
+  fix: 'Pass a `kms.Key` (rotation on, retained) as the encryption key of the store.',
+  check(node: CfnResource): NagRuleResult {
+    const { type, properties } = resolved(node);
+    const check = CHECKS[type];
+    if (!check) return NagRuleCompliance.NOT_APPLICABLE;
+    return check(properties) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+  },
+};

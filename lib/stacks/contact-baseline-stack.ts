@@ -1,0 +1,104 @@
+import { Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { Catalog } from '../catalog/catalog';
+import type { BaselineConfig } from '../config/schema';
+import { ContactDatabase } from '../database/contact-database';
+import { ContactNetwork } from '../network/contact-network';
+import { VpnAccess } from '../network/vpn-access';
+import { ALLOWED_REGIONS_CONTEXT } from '../residency/regions';
+import { RegionGuard } from '../residency/region-guard';
+import { acknowledgeBaselineFindings } from './acknowledgements';
+
+export interface ContactBaselineStackProps extends StackProps {
+  /** A validated configuration (see loadConfigFile / parseConfig). */
+  readonly config: BaselineConfig;
+}
+
+/**
+ * The reference baseline: the contact database on an isolated network,
+ * reachable only through Client VPN, every role pinned to the permitted regions.
+ * Account and region come from the configuration, never from the machine.
+ */
+export class ContactBaselineStack extends Stack {
+  private readonly zones: string[];
+  public readonly catalog: Catalog;
+  public readonly logsKey: kms.Key;
+  public readonly network: ContactNetwork;
+  public readonly database: ContactDatabase;
+  public readonly vpn: VpnAccess;
+  public readonly regionGuard: RegionGuard;
+
+  constructor(scope: Construct, id: string, props: ContactBaselineStackProps) {
+    const { config } = props;
+    super(scope, id, {
+      terminationProtection: true,
+      description: `GDPR contact database baseline for ${config.organisation.name}`,
+      ...props,
+      env: { account: config.environment.account, region: config.environment.region },
+    });
+    this.zones = config.network.availabilityZones ?? [`${config.environment.region}a`, `${config.environment.region}b`];
+    this.catalog = Catalog.fromConfig(config);
+    this.node.setContext(ALLOWED_REGIONS_CONTEXT, [...this.catalog.permittedRegions]);
+
+    this.logsKey = new kms.Key(this, 'LogsKey', {
+      description: 'CloudWatch log groups of the contact baseline (flow, VPN and database logs)',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.logsKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchLogsOfThisAccount',
+        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*` },
+        },
+      }),
+    );
+
+    this.network = new ContactNetwork(this, 'Network', {
+      vpcCidr: config.network.vpcCidr,
+      availabilityZones: this.zones,
+      logsKey: this.logsKey,
+    });
+
+    this.database = new ContactDatabase(this, 'ContactDatabase', {
+      vpc: this.network.vpc,
+      subnets: this.network.databaseSubnets,
+      logsKey: this.logsKey,
+      minCapacity: config.database.minCapacity,
+      maxCapacity: config.database.maxCapacity,
+      backupRetention: Duration.days(config.database.backupRetentionDays),
+    });
+
+    const auth = config.vpn.authentication;
+    this.vpn = new VpnAccess(this, 'Vpn', {
+      vpc: this.network.vpc,
+      clientCidr: config.network.vpnClientCidr,
+      serverCertificateArn: config.vpn.serverCertificateArn,
+      clientRootCertificateArn: auth.mutualTls?.clientRootCertificateArn,
+      samlProvider: auth.saml ? iam.SamlProvider.fromSamlProviderArn(this, 'IdentityProvider', auth.saml.providerArn) : undefined,
+      groups: this.catalog.roles
+        .filter((role) => role.vpnGroupId !== undefined)
+        .map((role) => ({ groupId: role.vpnGroupId as string, name: role.name })),
+      associationSubnets: this.network.accessSubnets,
+      databaseSubnets: this.network.databaseSubnets,
+      logsKey: this.logsKey,
+      sessionTimeoutHours: config.vpn.sessionTimeoutHours,
+      loginBanner: config.vpn.loginBanner,
+    });
+    this.database.allowConnectionsFrom(this.vpn.securityGroup, 'PostgreSQL from Client VPN users');
+
+    this.regionGuard = new RegionGuard(this, 'RegionGuard', { permittedRegions: this.catalog.permittedRegions });
+
+    acknowledgeBaselineFindings(this);
+  }
+
+  /** The configured zones: synth never looks them up in an AWS account. */
+  override get availabilityZones(): string[] {
+    return this.zones;
+  }
+}

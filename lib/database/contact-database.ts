@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
+import { CustomerManagedKey } from '../keys/customer-managed-key';
 
 /** The engine every part of the kit targets (SQL is written for it). */
 export const CONTACT_DATABASE_ENGINE = rds.DatabaseClusterEngine.auroraPostgres({
@@ -85,10 +86,8 @@ export class ContactDatabase extends Construct {
 
     this.encryptionKey =
       props.encryptionKey ??
-      new kms.Key(this, 'Key', {
+      new CustomerManagedKey(this, 'Key', {
         description: 'Contact database: storage, snapshots, Performance Insights and master secret',
-        enableKeyRotation: true,
-        removalPolicy: RemovalPolicy.RETAIN,
       });
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {

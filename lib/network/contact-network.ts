@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { DefaultSecurityGroupCloser } from './default-security-group-closer';
 
 export interface ContactNetworkProps {
   /** IPv4 range of the VPC, /16 to /24. */
@@ -34,6 +35,7 @@ export class ContactNetwork extends Construct {
   public readonly vpc: ec2.Vpc;
   public readonly flowLogGroup: logs.LogGroup;
   public readonly endpointSecurityGroup: ec2.SecurityGroup;
+  public readonly defaultSecurityGroupCloser: DefaultSecurityGroupCloser;
 
   constructor(scope: Construct, id: string, props: ContactNetworkProps) {
     super(scope, id);
@@ -43,7 +45,8 @@ export class ContactNetwork extends Construct {
       availabilityZones: props.availabilityZones,
       createInternetGateway: false,
       natGateways: 0,
-      restrictDefaultSecurityGroup: true,
+      // Closed by DefaultSecurityGroupCloser below, from inside the VPC.
+      restrictDefaultSecurityGroup: false,
       enableDnsHostnames: true,
       enableDnsSupport: true,
       subnetConfiguration: [
@@ -74,6 +77,7 @@ export class ContactNetwork extends Construct {
     for (const [endpointId, service] of [
       ['SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER],
       ['KmsEndpoint', ec2.InterfaceVpcEndpointAwsService.KMS],
+      ['Ec2Endpoint', ec2.InterfaceVpcEndpointAwsService.EC2],
     ] as const) {
       this.vpc.addInterfaceEndpoint(endpointId, {
         service,
@@ -83,6 +87,12 @@ export class ContactNetwork extends Construct {
         open: false,
       });
     }
+
+    this.defaultSecurityGroupCloser = new DefaultSecurityGroupCloser(this, 'DefaultSecurityGroupCloser', {
+      vpc: this.vpc,
+      subnets: accessSubnets,
+      logsKey: props.logsKey,
+    });
   }
 
   /** The subnets that hold the contact database. */

@@ -1,10 +1,10 @@
-import { Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { Catalog } from '../catalog/catalog';
 import type { BaselineConfig } from '../config/schema';
 import { ContactDatabase } from '../database/contact-database';
+import { CustomerManagedKey } from '../keys/customer-managed-key';
 import { ContactNetwork } from '../network/contact-network';
 import { VpnAccess } from '../network/vpn-access';
 import { ALLOWED_REGIONS_CONTEXT } from '../residency/regions';
@@ -24,7 +24,7 @@ export interface ContactBaselineStackProps extends StackProps {
 export class ContactBaselineStack extends Stack {
   private readonly zones: string[];
   public readonly catalog: Catalog;
-  public readonly logsKey: kms.Key;
+  public readonly logsKey: CustomerManagedKey;
   public readonly network: ContactNetwork;
   public readonly database: ContactDatabase;
   public readonly vpn: VpnAccess;
@@ -42,10 +42,8 @@ export class ContactBaselineStack extends Stack {
     this.catalog = Catalog.fromConfig(config);
     this.node.setContext(ALLOWED_REGIONS_CONTEXT, [...this.catalog.permittedRegions]);
 
-    this.logsKey = new kms.Key(this, 'LogsKey', {
+    this.logsKey = new CustomerManagedKey(this, 'LogsKey', {
       description: 'CloudWatch log groups of the contact baseline (flow, VPN and database logs)',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
     });
     this.logsKey.addToResourcePolicy(
       new iam.PolicyStatement({

@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CustomResource, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { acknowledge } from '../nag/acknowledge';
+import { InVpcFunction } from './in-vpc-function';
+
+const HANDLER_SOURCE = readFileSync(join(__dirname, '..', 'runtime', 'close-default-security-group.js'), 'utf8');
+
+export interface DefaultSecurityGroupCloserProps {
+  readonly vpc: ec2.Vpc;
+  /** Subnets with the EC2 and S3 endpoints, where the handler runs. */
+  readonly subnets: ec2.SubnetSelection;
+  readonly logsKey: kms.IKey;
+}
+
+/**
+ * Removes every rule from the VPC's default security group, so that a
+ * resource launched without an explicit group can reach nothing and be
+ * reached by nothing. Does what aws-cdk-lib's `restrictDefaultSecurityGroup`
+ * does, but from a function inside the VPC (AWS Control Tower control
+ * CT.LAMBDA.PR.3 refuses functions outside a VPC).
+ */
+export class DefaultSecurityGroupCloser extends Construct {
+  public readonly handler: InVpcFunction;
+  public readonly resource: CustomResource;
+
+  constructor(scope: Construct, id: string, props: DefaultSecurityGroupCloserProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const groupArn = stack.formatArn({ service: 'ec2', resource: 'security-group', resourceName: props.vpc.vpcDefaultSecurityGroup });
+    this.handler = new InVpcFunction(this, 'Handler', {
+      vpc: props.vpc,
+      subnets: props.subnets,
+      code: lambda.Code.fromInline(HANDLER_SOURCE),
+      handler: 'index.handler',
+      description: 'Closes the default security group of the contact VPC',
+      logsKey: props.logsKey,
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'RevokeDefaultGroupRules',
+          actions: ['ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'],
+          resources: [groupArn],
+        }),
+      ],
+    });
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: this.handler.function.functionArn,
+      resourceType: 'Custom::DefaultSecurityGroupClosed',
+      properties: { GroupId: props.vpc.vpcDefaultSecurityGroup, AccountId: stack.account },
+    });
+
+    for (const pack of ['HIPAA.Security', 'NIST.800.53.R5']) {
+      acknowledge(
+        this.handler.function,
+        `${pack}-LambdaDLQ`,
+        'Invoked only by CloudFormation as a custom resource: a failure fails the deployment and shows in the stack events; a dead-letter queue would hold nothing to act on.',
+      );
+    }
+    for (const pack of ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321']) {
+      acknowledge(
+        props.vpc,
+        `${pack}-VPCDefaultSecurityGroupClosed`,
+        'The default security group is closed by DefaultSecurityGroupCloser, a custom resource running inside the VPC; the rule only recognises aws-cdk-lib’s restrictDefaultSecurityGroup, whose function runs outside any VPC.',
+      );
+    }
+  }
+}

@@ -1,0 +1,134 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { acknowledge } from '../nag/acknowledge';
+
+export interface InVpcFunctionProps {
+  readonly vpc: ec2.IVpc;
+  /** Isolated subnets to run in; they reach AWS only through the VPC endpoints. */
+  readonly subnets: ec2.SubnetSelection;
+  readonly code: lambda.Code;
+  readonly handler: string;
+  readonly description: string;
+  /** Customer-managed key for the function's log group. */
+  readonly logsKey: kms.IKey;
+  /** What the function may do, besides running in the VPC and writing its logs. */
+  readonly statements?: iam.PolicyStatement[];
+  readonly environment?: Record<string, string>;
+  /**
+   * Customer-managed key for the environment variables.
+   * @default - the logs key
+   */
+  readonly environmentKey?: kms.IKey;
+  /** @default Duration.minutes(5) */
+  readonly timeout?: Duration;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /**
+   * Reserved concurrency: a ceiling on parallel runs against the database.
+   * @default 1
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /** @default logs.RetentionDays.ONE_YEAR */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * A Lambda function the way every function of the kit runs: inside the VPC's
+ * isolated subnets with its own security group, on the latest Node.js
+ * runtime, logging to an encrypted retained log group, its permissions in a
+ * customer-managed policy (no inline policy, no AWS-managed policy) and its
+ * concurrency capped. Code is passed in; nothing is bundled at synth.
+ */
+export class InVpcFunction extends Construct {
+  public readonly function: lambda.Function;
+  public readonly role: iam.Role;
+  public readonly policy: iam.ManagedPolicy;
+  public readonly securityGroup: ec2.SecurityGroup;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: InVpcFunctionProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      encryptionKey: props.logsKey,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: `${props.description}: HTTPS to the VPC endpoints only`,
+      allowAllOutbound: false,
+    });
+    // The VPC has no internet route: port 443 reaches only the interface and gateway endpoints.
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to the VPC endpoints (no internet route exists)');
+
+    this.policy = new iam.ManagedPolicy(this, 'Policy', {
+      description: props.description,
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'WriteOwnLogs',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [this.logGroup.logGroupArn, `${this.logGroup.logGroupArn}:log-stream:*`],
+        }),
+        new iam.PolicyStatement({
+          sid: 'RunInsideTheVpc',
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+        ...(props.statements ?? []),
+      ],
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+      description: props.description,
+      managedPolicies: [this.policy],
+    });
+
+    this.function = new lambda.Function(this, 'Function', {
+      runtime: lambda.Runtime.NODEJS_LATEST,
+      code: props.code,
+      handler: props.handler,
+      description: props.description,
+      role: this.role,
+      vpc: props.vpc,
+      vpcSubnets: props.subnets,
+      securityGroups: [this.securityGroup],
+      allowPublicSubnet: false,
+      logGroup: this.logGroup,
+      environment: props.environment,
+      environmentEncryption: props.environmentKey ?? props.logsKey,
+      timeout: props.timeout ?? Duration.minutes(5),
+      memorySize: props.memorySize ?? 256,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions ?? 1,
+      tracing: lambda.Tracing.DISABLED,
+    });
+
+    acknowledge(
+      this.policy,
+      'AwsSolutions-IAM5',
+      'Lambda creates and deletes the network interfaces of a function in a VPC; the EC2 network-interface actions do not support resource-level permissions.',
+      { finding: 'Resource::*' },
+    );
+    acknowledge(
+      this.policy,
+      'AwsSolutions-IAM5',
+      'Log streams are created by Lambda with generated names inside this function’s own log group; the wildcard covers only that group’s streams.',
+      { finding: `Resource::<${stack.getLogicalId(this.logGroup.node.defaultChild as logs.CfnLogGroup)}.Arn>:log-stream:*` },
+    );
+  }
+}

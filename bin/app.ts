@@ -1,19 +1,31 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { App, Validations } from 'aws-cdk-lib';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { ConfigError } from '../lib/config/errors';
-import { GdprChecks } from '../lib/nag/gdpr-checks';
 import { loadConfigFile } from '../lib/config/load';
+import type { BaselineConfig } from '../lib/config/schema';
+import { GdprChecks } from '../lib/nag/gdpr-checks';
 import { ContactBaselineStack } from '../lib/stacks/contact-baseline-stack';
 
 const DEFAULT_CONFIG = 'lib/config/default.json';
 
-function main(): void {
-  const app = new App();
-  const configPath = (app.node.tryGetContext('config') as string | undefined) ?? DEFAULT_CONFIG;
-  let config;
+/**
+ * The context the CDK CLI hands the app (cdk.json and -c options), read
+ * before the App exists: constructing an App creates the output directory,
+ * and a bad configuration must leave nothing behind.
+ */
+function cliContext(): Record<string, unknown> {
+  const overflow = process.env[cxapi.CONTEXT_OVERFLOW_LOCATION_ENV];
+  const json = overflow ? readFileSync(overflow, 'utf8') : process.env[cxapi.CONTEXT_ENV];
+  return json ? (JSON.parse(json) as Record<string, unknown>) : {};
+}
+
+function loadConfigOrExit(): BaselineConfig {
+  const path = cliContext().config;
   try {
-    config = loadConfigFile(configPath);
+    return loadConfigFile(typeof path === 'string' ? path : DEFAULT_CONFIG);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\nNothing was synthesized.\n`);
@@ -21,16 +33,20 @@ function main(): void {
     }
     throw err;
   }
-  new ContactBaselineStack(app, 'GdprContactBaseline', { config });
-  const packProps = { writeSuppressionsToCloudFormation: true };
-  Validations.of(app).addPlugins(
-    new GdprChecks(app, packProps),
-    new AwsSolutionsChecks(app, packProps),
-    new HIPAASecurityChecks(app, packProps),
-    new NIST80053R5Checks(app, packProps),
-    new PCIDSS321Checks(app, packProps),
-  );
-  app.synth();
 }
 
-main();
+const config = loadConfigOrExit();
+const app = new App();
+new ContactBaselineStack(app, 'GdprContactBaseline', { config });
+
+// Every check on: the GDPR pack and cdk-nag's reference packs. Acknowledged
+// findings are written into the template metadata for reviewers.
+const packProps = { writeSuppressionsToCloudFormation: true };
+Validations.of(app).addPlugins(
+  new GdprChecks(app, packProps),
+  new AwsSolutionsChecks(app, packProps),
+  new HIPAASecurityChecks(app, packProps),
+  new NIST80053R5Checks(app, packProps),
+  new PCIDSS321Checks(app, packProps),
+);
+app.synth();

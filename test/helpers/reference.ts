@@ -1,0 +1,32 @@
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { loadConfigFile } from '../../lib/config/load';
+import type { BaselineConfig } from '../../lib/config/schema';
+import { ContactBaselineStack } from '../../lib/stacks/contact-baseline-stack';
+
+export const REPO_ROOT = join(__dirname, '..', '..');
+export const DEFAULT_CONFIG_PATH = join(REPO_ROOT, 'lib', 'config', 'default.json');
+
+/** The default configuration, freshly parsed (safe to mutate). */
+export function defaultConfig(): BaselineConfig {
+  return loadConfigFile(DEFAULT_CONFIG_PATH);
+}
+
+/** A fresh copy of the default configuration as plain JSON input (before defaults). */
+export function defaultConfigInput(): Record<string, any> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return JSON.parse(JSON.stringify(require(DEFAULT_CONFIG_PATH)));
+}
+
+/** Builds the reference stack (no synthesis yet). */
+export function referenceStack(config: BaselineConfig = defaultConfig()): ContactBaselineStack {
+  const app = new App();
+  return new ContactBaselineStack(app, 'GdprContactBaseline', { config });
+}
+
+/** Builds and synthesizes the reference stack: call once per test file, in beforeAll. */
+export function referenceTemplate(config?: BaselineConfig): { stack: ContactBaselineStack; template: Template } {
+  const stack = referenceStack(config);
+  return { stack, template: Template.fromStack(stack) };
+}

@@ -1,12 +1,11 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { App, Validations } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
-import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { ConfigError } from '../lib/config/errors';
 import { loadConfigFile } from '../lib/config/load';
 import type { BaselineConfig } from '../lib/config/schema';
-import { GdprChecks } from '../lib/nag/gdpr-checks';
+import { addBaselineChecks } from '../lib/nag/baseline-checks';
 import { ContactBaselineStack } from '../lib/stacks/contact-baseline-stack';
 
 const DEFAULT_CONFIG = 'lib/config/default.json';
@@ -39,14 +38,6 @@ const config = loadConfigOrExit();
 const app = new App();
 new ContactBaselineStack(app, 'GdprContactBaseline', { config });
 
-// Every check on: the GDPR pack and cdk-nag's reference packs. Acknowledged
-// findings are written into the template metadata for reviewers.
-const packProps = { writeSuppressionsToCloudFormation: true };
-Validations.of(app).addPlugins(
-  new GdprChecks(app, packProps),
-  new AwsSolutionsChecks(app, packProps),
-  new HIPAASecurityChecks(app, packProps),
-  new NIST80053R5Checks(app, packProps),
-  new PCIDSS321Checks(app, packProps),
-);
+// Every check on: the GDPR pack and cdk-nag's reference packs.
+addBaselineChecks(app);
 app.synth();

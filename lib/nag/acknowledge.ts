@@ -15,7 +15,10 @@ export interface AcknowledgeOptions {
  *
  * Accepts the rule id in any of the forms cdk-nag prints (`AwsSolutions-IAM4`,
  * `AwsSolutions::AwsSolutions-IAM4`, `AwsSolutions-IAM4[Policy::...]`) and
- * records it in the form CDK's validation matches (`<pack>::<rule>[<finding>]`).
+ * records it as `<rule>[<finding>]`, without the pack namespace: that is the
+ * form cdk-nag itself honours, both during `cdk synth` and in
+ * `validateScope` (used by the tests and the check command). The namespaced
+ * form is only honoured by aws-cdk-lib's report, not by `validateScope`.
  * The reason is refused when empty, shorter than 30 characters or generic
  * ("not needed", "false positive", ...).
  *
@@ -33,7 +36,7 @@ export function acknowledge(scope: IConstruct, ruleId: string, reason: string, o
   return qualified;
 }
 
-/** `AwsSolutions-IAM4` + finding -> `AwsSolutions::AwsSolutions-IAM4[finding]`. */
+/** `AwsSolutions::AwsSolutions-IAM4` + finding -> `AwsSolutions-IAM4[finding]`. */
 export function qualifyRuleId(ruleId: string, finding?: string): string {
   const match = /^(?:([^:]+)::)?(([^-\s:[]+)-[^\s[]+)(?:\[(.+)\])?$/.exec(ruleId.trim());
   if (!match) {
@@ -47,5 +50,5 @@ export function qualifyRuleId(ruleId: string, finding?: string): string {
     throw new Error(`acknowledge: "${ruleId}" already names finding ${inlineFinding}; got another finding ${finding}`);
   }
   const which = finding ?? inlineFinding;
-  return `${pack}::${rule}${which ? `[${which}]` : ''}`;
+  return `${rule}${which ? `[${which}]` : ''}`;
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { addBaselineChecks } from '../../lib/nag/baseline-checks';
 import { loadConfigFile } from '../../lib/config/load';
 import type { BaselineConfig } from '../../lib/config/schema';
 import { ContactBaselineStack } from '../../lib/stacks/contact-baseline-stack';
@@ -19,9 +20,10 @@ export function defaultConfigInput(): Record<string, any> {
   return JSON.parse(JSON.stringify(require(DEFAULT_CONFIG_PATH)));
 }
 
-/** Builds the reference stack (no synthesis yet). */
+/** Builds the reference stack in an app with every check registered (no synthesis yet). */
 export function referenceStack(config: BaselineConfig = defaultConfig()): ContactBaselineStack {
   const app = new App();
+  addBaselineChecks(app);
   return new ContactBaselineStack(app, 'GdprContactBaseline', { config });
 }
 

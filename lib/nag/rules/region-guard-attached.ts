@@ -10,7 +10,6 @@ function deniesOtherRegions(document: any): boolean {
     return s?.Effect === 'Deny' && s?.Resource === '*' && regions !== undefined;
   });
 }
-/* eslint-enable @typescript-eslint/no-explicit-any */
 
 export const RegionGuardAttached: GdprRule = {
   id: 'Art44-RegionGuardAttached',
@@ -38,3 +37,4 @@ export const RegionGuardAttached: GdprRule = {
     return guarded ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
 };
+/* eslint-enable @typescript-eslint/no-explicit-any */

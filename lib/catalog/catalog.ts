@@ -28,6 +28,23 @@ export interface AccessRole {
   /** Identity-provider group granted VPN access for this role (SAML only). */
   readonly vpnGroupId?: string;
   readonly specialCategoryJustification?: string;
+  /** When set, the role sees only contacts with an active consent for this purpose. */
+  readonly consentPurpose?: string;
+  /** Special categories whose existence (not detail) the role may know. */
+  readonly flags: readonly DataCategory[];
+  /** May run the data-subject access export and erasure (art. 15, 17). */
+  readonly dataSubjectRights: boolean;
+}
+
+export interface ConsentPurpose {
+  readonly name: string;
+  readonly description: string;
+}
+
+export interface AccessSettings {
+  readonly maxSessionHours: number;
+  readonly mfaMaxAgeSeconds: number;
+  readonly trustedPrincipalArns: readonly string[];
 }
 
 export class Catalog {
@@ -37,6 +54,8 @@ export class Catalog {
 
   readonly categories: readonly DataCategory[];
   readonly roles: readonly AccessRole[];
+  readonly consentPurposes: readonly ConsentPurpose[];
+  readonly access: AccessSettings;
   /** Every region personal data may be stored or processed in. */
   readonly permittedRegions: readonly string[];
   private readonly byName: ReadonlyMap<string, DataCategory>;
@@ -59,7 +78,12 @@ export class Catalog {
       writes: r.writes.map((n) => this.category(n)),
       vpnGroupId: r.vpnGroupId,
       specialCategoryJustification: r.specialCategoryJustification,
+      consentPurpose: r.consentPurpose,
+      flags: r.flags.map((n) => this.category(n)),
+      dataSubjectRights: r.dataSubjectRights,
     }));
+    this.consentPurposes = config.consentPurposes.map((p) => ({ name: p.name, description: p.description }));
+    this.access = { ...config.access };
     this.permittedRegions = permittedRegions(config);
   }
 
@@ -68,6 +92,12 @@ export class Catalog {
     if (!found) {
       throw new Error(`unknown data category "${name}"; declared: ${[...this.byName.keys()].join(', ')}`);
     }
+    return found;
+  }
+
+  role(name: string): AccessRole {
+    const found = this.roles.find((r) => r.name === name);
+    if (!found) throw new Error(`unknown role "${name}"; declared: ${this.roles.map((r) => r.name).join(', ')}`);
     return found;
   }
 

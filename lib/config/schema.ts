@@ -90,6 +90,16 @@ const roleSchema = z
     specialCategoryJustification: z.string().min(20, {
       message: 'a justification for special-category access must say why, in at least 20 characters',
     }).optional(),
+    consentPurpose: identifier('a consent purpose').optional(),
+    flags: z.array(z.string()).default([]),
+    dataSubjectRights: z.boolean().default(false),
+  })
+  .strict();
+
+const consentPurposeSchema = z
+  .object({
+    name: identifier('a consent purpose name'),
+    description: z.string().min(1),
   })
   .strict();
 
@@ -158,6 +168,17 @@ export const configSchema = z
         phone: z.string().optional(),
       })
       .strict(),
+    access: z
+      .object({
+        maxSessionHours: z.number().int().min(1).max(12).default(1),
+        mfaMaxAgeSeconds: z.number().int().min(300).max(43200).default(3600),
+        trustedPrincipalArns: z
+          .array(z.string().regex(/^arn:aws:(iam|sts)::\d{12}:[\w+=,.@/*-]+$/, { message: 'must be an IAM principal ARN (wildcards allowed), such as arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*' }))
+          .default([]),
+      })
+      .strict()
+      .default({ maxSessionHours: 1, mfaMaxAgeSeconds: 3600, trustedPrincipalArns: [] }),
+    consentPurposes: z.array(consentPurposeSchema).default([]),
     categories: z.array(categorySchema).min(1),
     roles: z.array(roleSchema).min(1),
   })
@@ -271,6 +292,13 @@ function crossFieldChecks(value: unknown, ctx: z.RefinementCtx): void {
     problem(['database', 'backupRetentionDays'], `backups must not outlive the longest category retention (${longest} days)`);
   }
 
+  const purposeNames = new Set<string>();
+  list(cfg.consentPurposes).forEach((purpose, i) => {
+    const name = str(purpose?.name);
+    if (name && purposeNames.has(name)) problem(['consentPurposes', i, 'name'], 'duplicate consent purpose; each purpose is declared once');
+    if (name) purposeNames.add(name);
+  });
+
   const roleNames = new Set<string>();
   list(cfg.roles).forEach((role, i) => {
     const name = str(role?.name);
@@ -293,6 +321,30 @@ function crossFieldChecks(value: unknown, ctx: z.RefinementCtx): void {
     if (special && !role.specialCategoryJustification) {
       problem(['roles', i, 'specialCategoryJustification'], 'this role reads or writes a special category (art. 9); say why it needs it, or remove the category');
     }
+    const purposes = list(cfg.consentPurposes).map((p) => p?.name);
+    if (typeof role?.consentPurpose === 'string' && !purposes.includes(role.consentPurpose)) {
+      problem(['roles', i, 'consentPurpose'], `unknown consent purpose; declared consentPurposes: ${purposes.join(', ') || '(none)'}`);
+    }
+    const reads = list(role?.reads);
+    list(role?.flags).forEach((flag, j) => {
+      const cat = typeof flag === 'string' ? categories.get(flag) : undefined;
+      if (!cat) {
+        problem(['roles', i, 'flags', j], `unknown category; declared categories: ${[...categories.keys()].join(', ')}`);
+      } else if (cat.sensitivity !== 'special') {
+        problem(['roles', i, 'flags', j], 'a flag tells that special-category data exists without its detail; only special categories have flags');
+      } else if (reads.includes(flag)) {
+        problem(['roles', i, 'flags', j], 'the role already reads this category; remove the flag');
+      }
+    });
+    if (role?.dataSubjectRights === true) {
+      const missing = [...categories.keys()].filter((c) => !reads.includes(c));
+      if (missing.length > 0) {
+        problem(['roles', i, 'dataSubjectRights'], `a role that answers access and erasure requests must read every category; missing: ${missing.join(', ')}`);
+      }
+      if (role?.consentPurpose !== undefined) {
+        problem(['roles', i, 'consentPurpose'], 'a role that answers data-subject requests must see every contact; remove consentPurpose');
+      }
+    }
     if (anyAuth && saml && !role?.vpnGroupId) {
       problem(['roles', i, 'vpnGroupId'], 'with SAML VPN authentication every role needs the identity-provider group id that grants it VPN access');
     }
@@ -309,6 +361,7 @@ export type BaselineConfigInput = z.input<typeof configSchema>;
 export type BaselineConfig = z.output<typeof configSchema>;
 export type DataCategoryConfig = BaselineConfig['categories'][number];
 export type RoleConfig = BaselineConfig['roles'][number];
+export type ConsentPurposeConfig = BaselineConfig['consentPurposes'][number];
 
 /** Every region the configuration lets data live in. */
 export function permittedRegions(cfg: Pick<BaselineConfig, 'residency'>): string[] {

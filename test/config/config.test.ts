@@ -143,6 +143,23 @@ describe('a bad configuration is refused with one line per problem naming field,
     ).toContainEqual('database.backupRetentionDays: backups must not outlive the longest category retention (20 days); got 30');
   });
 
+  test('a role bound to an undeclared consent purpose', () => {
+    expect(withChange((c) => (c.roles[0].consentPurpose = 'sms'))).toContainEqual(
+      'roles[0].consentPurpose: unknown consent purpose; declared consentPurposes: newsletter, events; got "sms"',
+    );
+  });
+
+  test('a flag on a standard category, or on a category the role already reads', () => {
+    expect(withChange((c) => c.roles[2].flags.push('commercial'))).toContainEqual(expect.stringMatching(/^roles\[2\]\.flags\[1\]: a flag tells that special-category data exists without its detail; only special categories have flags; got "commercial"$/));
+    expect(withChange((c) => (c.roles[1].flags = ['special_diet']))).toContainEqual('roles[1].flags[0]: the role already reads this category; remove the flag; got "special_diet"');
+  });
+
+  test('a data-subject-rights role that cannot read every category', () => {
+    expect(withChange((c) => (c.roles[3].reads = c.roles[3].reads.filter((r: string) => r !== 'notes')))).toContainEqual(
+      'roles[3].dataSubjectRights: a role that answers access and erasure requests must read every category; missing: notes; got true',
+    );
+  });
+
   test('an unknown field and an invalid enum value', () => {
     const lines = withChange((c) => {
       c.dpo.mail = 'x@y.z';

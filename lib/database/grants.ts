@@ -1,0 +1,166 @@
+import type { AccessRole, Catalog } from '../catalog/catalog';
+import { relationOf, SchemaColumn } from './schema-columns';
+
+/** The role Aurora grants to users that log in with IAM database authentication. */
+export const RDS_IAM_ROLE = 'rds_iam';
+/** Marks the database roles the kit manages, so roles removed from the configuration lose their access. */
+export const MANAGED_ROLE_MARK = 'gdpr-contact-baseline';
+
+const q = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
+const lit = (text: string) => `'${text.replace(/'/g, "''")}'`;
+const rel = (relation: string) => relation.split('.').map(q).join('.');
+
+export interface DatabaseCatalogInput {
+  readonly catalog: Catalog;
+  /** Tagged columns of the schema (schemaColumns(migrations)). */
+  readonly columns: readonly SchemaColumn[];
+  /** Tables with row-level security (rowSecurityTables(migrations)). */
+  readonly rowSecurityTables: readonly string[];
+}
+
+interface RelationPrivileges {
+  readonly select: string[];
+  readonly insert: string[];
+  readonly update: string[];
+}
+
+/** Checks that the schema and the catalog agree: every category of a column is declared. */
+export function checkSchemaAgainstCatalog(catalog: Catalog, columns: readonly SchemaColumn[]): void {
+  const declared = new Set(catalog.categories.map((c) => c.name));
+  const problems = columns
+    .filter((c) => c.category !== undefined && !declared.has(c.category))
+    .map((c) => `column ${relationOf(c)}.${c.column} holds category "${c.category}", which the configuration does not declare; add it to categories (or drop the column in a migration)`);
+  if (problems.length > 0) throw new Error(problems.join('\n'));
+}
+
+/** Column privileges of one role on every relation, exactly as the catalog says. */
+export function rolePrivileges(role: AccessRole, columns: readonly SchemaColumn[]): Map<string, RelationPrivileges> {
+  const reads = new Set(role.reads.map((c) => c.name));
+  const writes = new Set(role.writes.map((c) => c.name));
+  const flags = new Set(role.flags.map((c) => c.name));
+  const byRelation = new Map<string, SchemaColumn[]>();
+  for (const c of columns) byRelation.set(relationOf(c), [...(byRelation.get(relationOf(c)) ?? []), c]);
+
+  const result = new Map<string, RelationPrivileges>();
+  for (const [relation, cols] of byRelation) {
+    const personal = cols.filter((c) => c.kind === 'category' || c.kind === 'flag');
+    const readable = cols.filter(
+      (c) => (c.kind === 'category' && reads.has(c.category as string)) || (c.kind === 'flag' && flags.has(c.category as string)),
+    );
+    const writable = cols.filter((c) => c.kind === 'category' && writes.has(c.category as string));
+    // Reference data (no personal data at all) is readable by every role.
+    const select =
+      personal.length === 0 ? cols : readable.length > 0 ? [...cols.filter((c) => c.kind === 'structural' || c.kind === 'key'), ...readable] : [];
+    const insert = writable.length > 0 ? [...cols.filter((c) => c.kind === 'key'), ...writable] : [];
+    const privileges = { select: select.map((c) => c.column), insert: insert.map((c) => c.column), update: writable.map((c) => c.column) };
+    if (privileges.select.length + privileges.insert.length > 0) result.set(relation, privileges);
+  }
+  return result;
+}
+
+function contactIdColumn(relation: string, columns: readonly SchemaColumn[]): string {
+  return columns.find((c) => relationOf(c) === relation && c.kind === 'key')?.column ?? 'id';
+}
+
+function roleSql(role: AccessRole, input: DatabaseCatalogInput): string[] {
+  const r = q(role.name);
+  const privileges = rolePrivileges(role, input.columns);
+  const out: string[] = [];
+  const describe = [
+    `reads ${role.reads.map((c) => c.name).join(', ') || 'nothing'}`,
+    `writes ${role.writes.map((c) => c.name).join(', ') || 'nothing'}`,
+    ...(role.flags.length > 0 ? [`knows whether ${role.flags.map((c) => c.name).join(', ')} exist, not the detail`] : []),
+    role.consentPurpose ? `sees only contacts with an active consent for ${role.consentPurpose}` : 'sees every contact',
+    ...(role.dataSubjectRights ? ['answers access and erasure requests'] : []),
+  ];
+  out.push(`-- Role ${role.name}: ${describe.join('; ')}.`);
+  out.push(`DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = ${lit(role.name)}) THEN
+    CREATE ROLE ${r} LOGIN;
+  END IF;
+END $$;`);
+  out.push(`ALTER ROLE ${r} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;`);
+  out.push(`COMMENT ON ROLE ${r} IS ${lit(`${MANAGED_ROLE_MARK}: ${role.description}`)};`);
+  out.push(`GRANT ${q(RDS_IAM_ROLE)} TO ${r};`);
+  out.push(`DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO ${role.name}', current_database()); END $$;`);
+  for (const schema of ['crm', 'gdpr']) {
+    out.push(`REVOKE ALL ON ALL TABLES IN SCHEMA ${q(schema)} FROM ${r};`);
+    out.push(`REVOKE ALL ON ALL FUNCTIONS IN SCHEMA ${q(schema)} FROM ${r};`);
+    out.push(`REVOKE ALL ON SCHEMA ${q(schema)} FROM ${r};`);
+  }
+  if (privileges.size > 0) out.push(`GRANT USAGE ON SCHEMA "crm" TO ${r};`);
+  for (const [relation, p] of privileges) {
+    const cols = (list: string[]) => list.map(q).join(', ');
+    if (p.select.length > 0) out.push(`GRANT SELECT (${cols(p.select)}) ON ${rel(relation)} TO ${r};`);
+    if (p.insert.length > 0) out.push(`GRANT INSERT (${cols(p.insert)}) ON ${rel(relation)} TO ${r};`);
+    if (p.update.length > 0) out.push(`GRANT UPDATE (${cols(p.update)}) ON ${rel(relation)} TO ${r};`);
+    if (!input.rowSecurityTables.includes(relation)) continue;
+    const key = q(contactIdColumn(relation, input.columns));
+    const visible = role.consentPurpose ? `"crm"."has_active_consent"(${key}, ${lit(role.consentPurpose)})` : 'true';
+    const policies: [string, string][] = [
+      ['select', `FOR SELECT TO ${r} USING (${visible})`],
+      ['insert', `FOR INSERT TO ${r} WITH CHECK (true)`],
+      ['update', `FOR UPDATE TO ${r} USING (${visible}) WITH CHECK (true)`],
+    ];
+    for (const [command, body] of policies) {
+      const name = q(`${role.name}_${command}`);
+      out.push(`DROP POLICY IF EXISTS ${name} ON ${rel(relation)};`);
+      if ((command === 'select' && p.select.length > 0) || (command === 'insert' && p.insert.length > 0) || (command === 'update' && p.update.length > 0)) {
+        out.push(`CREATE POLICY ${name} ON ${rel(relation)} ${body};`);
+      }
+    }
+  }
+  if (role.consentPurpose) out.push(`GRANT EXECUTE ON FUNCTION "crm"."has_active_consent"(uuid, text) TO ${r};`);
+  if (role.dataSubjectRights) {
+    out.push(`GRANT USAGE ON SCHEMA "gdpr" TO ${r};`);
+    out.push(`GRANT SELECT ON "gdpr"."audit_log", "gdpr"."erasure_log" TO ${r};`);
+    out.push(`GRANT EXECUTE ON FUNCTION "gdpr"."export_contact"(uuid), "gdpr"."erase_contact"(uuid, text) TO ${r};`);
+  }
+  return out;
+}
+
+/**
+ * The SQL that makes the database enforce the catalog: consent purposes,
+ * one login role per catalog role (granted rds_iam), column privileges for
+ * exactly the categories it reads and writes, row-level security policies
+ * (consent-bound roles see consenting contacts only), the flag view for
+ * special categories, and the data-subject request functions. Idempotent:
+ * every run resets each role's privileges to the catalog; a role removed
+ * from the configuration loses every privilege and its login.
+ */
+export function catalogSql(input: DatabaseCatalogInput): string {
+  const { catalog } = input;
+  checkSchemaAgainstCatalog(catalog, input.columns);
+  const out: string[] = [
+    '-- Generated by gdpr-contact-baseline from the configuration. Do not edit: change the configuration.',
+    "DO $$ BEGIN EXECUTE format('REVOKE ALL ON DATABASE %I FROM PUBLIC', current_database()); END $$;",
+  ];
+  for (const purpose of catalog.consentPurposes) {
+    out.push(
+      `INSERT INTO "crm"."purposes" ("name", "description") VALUES (${lit(purpose.name)}, ${lit(purpose.description)}) ON CONFLICT ("name") DO UPDATE SET "description" = EXCLUDED."description";`,
+    );
+  }
+  for (const role of catalog.roles) out.push('', ...roleSql(role, input));
+  const names = catalog.roles.map((r) => lit(r.name)).join(', ');
+  out.push(
+    '',
+    '-- Roles the kit created earlier and the configuration no longer lists: no privilege, no login.',
+    `DO $$
+DECLARE
+  retired text;
+BEGIN
+  FOR retired IN
+    SELECT r.rolname FROM pg_catalog.pg_roles r
+    JOIN pg_catalog.pg_shdescription d ON d.objoid = r.oid AND d.classoid = 'pg_catalog.pg_authid'::regclass
+    WHERE d.description LIKE ${lit(`${MANAGED_ROLE_MARK}:%`)} AND r.rolname NOT IN (${names})
+  LOOP
+    EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA crm, gdpr FROM %I', retired);
+    EXECUTE format('REVOKE ALL ON ALL FUNCTIONS IN SCHEMA crm, gdpr FROM %I', retired);
+    EXECUTE format('REVOKE ALL ON SCHEMA crm, gdpr FROM %I', retired);
+    EXECUTE format('REVOKE CONNECT ON DATABASE %I FROM %I', current_database(), retired);
+    EXECUTE format('ALTER ROLE %I NOLOGIN', retired);
+  END LOOP;
+END $$;`,
+  );
+  return `${out.join('\n')}\n`;
+}

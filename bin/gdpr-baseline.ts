@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { Catalog } from '../lib/catalog/catalog';
 import { ConfigError } from '../lib/config/errors';
 import { loadConfigFile } from '../lib/config/load';
+import { databaseSql, renderDatabaseSql } from '../lib/database/database-sql';
 import { GeneratedFile, reviewFiles, schemaFile } from '../lib/review/outputs';
 
 const REPO_ROOT = join(__dirname, '..');
@@ -12,6 +14,8 @@ const USAGE = `Usage: gdpr-baseline <command> [options]
 
 Commands:
   policies [--config FILE]   write the review outputs into policies/ (organisation SCP, rules reference)
+  sql [--config FILE]        print the complete SQL the contact database receives, in apply order
+                             (migrations, then roles and privileges generated from the catalog)
   schema                     write lib/config/config.schema.json from the zod schema
 
 Options:
@@ -49,6 +53,11 @@ function main(argv: string[]): number {
       case 'schema':
         write([schemaFile(REPO_ROOT)]);
         return 0;
+      case 'sql': {
+        const config = loadConfigFile(option(args, '--config') ?? DEFAULT_CONFIG);
+        process.stdout.write(renderDatabaseSql(databaseSql(Catalog.fromConfig(config))));
+        return 0;
+      }
       case 'policies': {
         const config = loadConfigFile(option(args, '--config') ?? DEFAULT_CONFIG);
         write(reviewFiles(REPO_ROOT, config));

@@ -18,7 +18,7 @@ export function loadConfigFile(path: string): BaselineConfig {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new ConfigError(path, [`(file): cannot read ${path} (${code}); pass an existing file with -c config=path/to/file.json`]);
+    throw new ConfigError(path, [`(file): cannot read ${path} (${code}); give the path of an existing configuration file (cdk synth -c config=FILE, gdpr-baseline --config FILE)`]);
   }
   let input: unknown;
   try {

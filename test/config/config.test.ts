@@ -186,7 +186,7 @@ describe('a bad configuration is refused with one line per problem naming field,
   });
 
   test('an unreadable or malformed file is one clear line', () => {
-    expect(() => loadConfigFile('/nonexistent/config.json')).toThrow(/cannot read \/nonexistent\/config\.json \(ENOENT\); pass an existing file with -c config=path\/to\/file\.json/);
+    expect(() => loadConfigFile('/nonexistent/config.json')).toThrow(/cannot read \/nonexistent\/config\.json \(ENOENT\); give the path of an existing configuration file \(cdk synth -c config=FILE, gdpr-baseline --config FILE\)/);
   });
 });
 

@@ -1,0 +1,107 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  CONTROL_TOWER_RULES,
+  countRuleFiles,
+  findCfnGuard,
+  findTemplates,
+  guardTemplates,
+  templateRegions,
+  UsageError,
+} from '../../bin/guard';
+import { findCfnLint, lintTemplates } from '../../bin/lint-templates';
+
+/**
+ * The template checker must notice failures, not only pass clean templates:
+ * a parser that silently finds nothing would turn the CI gate green forever.
+ */
+const REPO_ROOT = resolve(__dirname, '..', '..');
+
+const BAD_TEMPLATE = {
+  Resources: {
+    Bucket: { Type: 'AWS::S3::Bucket', Properties: {} },
+    Cluster: { Type: 'AWS::RDS::DBCluster', Properties: { Engine: 'aurora-postgresql', StorageEncrypted: false, Bogus: 1 } },
+  },
+};
+
+const GOOD_TEMPLATE = {
+  Resources: {
+    Topic: { Type: 'AWS::SNS::Topic', Properties: { KmsMasterKeyId: 'alias/example' } },
+  },
+};
+
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'check-templates-'));
+  mkdirSync(join(dir, 'bad'));
+  mkdirSync(join(dir, 'good'));
+  mkdirSync(join(dir, 'empty'));
+  writeFileSync(join(dir, 'bad', 'Bad.template.json'), JSON.stringify(BAD_TEMPLATE));
+  writeFileSync(join(dir, 'good', 'Good.template.json'), JSON.stringify(GOOD_TEMPLATE));
+  writeFileSync(
+    join(dir, 'good', 'manifest.json'),
+    JSON.stringify({
+      version: '55.0.0',
+      artifacts: {
+        Good: { type: 'aws:cloudformation:stack', environment: 'aws://111122223333/eu-west-3', properties: { templateFile: 'Good.template.json' } },
+      },
+    }),
+  );
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('template discovery', () => {
+  test('an assembly without templates is a usage error that says to synth first', () => {
+    expect(() => findTemplates(join(dir, 'empty'))).toThrow(UsageError);
+    expect(() => findTemplates(join(dir, 'empty'))).toThrow(/run npm run synth first/);
+    expect(() => findTemplates(join(dir, 'missing'))).toThrow(/run npm run synth first/);
+  });
+
+  test('templates are validated against the region of their stack', () => {
+    const templates = findTemplates(join(dir, 'good'));
+    expect(templateRegions(join(dir, 'good'), templates)).toEqual(new Map([['eu-west-3', templates]]));
+  });
+});
+
+describe('cfn-guard with the Control Tower rules', () => {
+  test('the bundled rules are all there', () => {
+    expect(countRuleFiles(CONTROL_TOWER_RULES)).toBeGreaterThanOrEqual(200);
+  });
+
+  test('reports each failing control with the failing resource', () => {
+    const findings = guardTemplates(findCfnGuard(), CONTROL_TOWER_RULES, findTemplates(join(dir, 'bad')));
+    const encrypted = findings.find((f) => f.rule === 'rds_cluster_storage_encrypted_check');
+    expect(encrypted).toMatchObject({ controls: ['CT.RDS.PR.16'], resources: ['Cluster'] });
+    expect(encrypted?.requirement).toMatch(/encryption at rest/);
+    expect(findings.filter((f) => f.resources.includes('Bucket')).length).toBeGreaterThan(0);
+  });
+
+  test('passes a compliant template', () => {
+    expect(guardTemplates(findCfnGuard(), CONTROL_TOWER_RULES, findTemplates(join(dir, 'good')))).toEqual([]);
+  });
+
+  test('the command exits 1 on findings and 2 on usage problems', () => {
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bin', 'guard.ts'), '--skip-lint', ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
+    const bad = run('--out', join(dir, 'bad'));
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toMatch(/FAIL CT\.RDS\.PR\.16 .*resources: Cluster/);
+    expect(bad.stdout).toMatch(/cfn-guard .*: \d+ Control Tower rules, 1 template, \d+ failures/);
+    expect(run('--out', join(dir, 'empty')).status).toBe(2);
+    expect(run('--no-such-flag').status).toBe(2);
+  });
+});
+
+// cfn-lint is a Python tool: `.ci/run` installs it; a developer may not have it.
+const cfnLint = findCfnLint(REPO_ROOT);
+const hasCfnLint = spawnSync(cfnLint, ['--version']).status === 0;
+(hasCfnLint ? describe : describe.skip)('cfn-lint', () => {
+  test('reports schema errors with their location', () => {
+    const { findings } = lintTemplates(cfnLint, new Map([['eu-west-3', findTemplates(join(dir, 'bad'))]]));
+    expect(findings).toContainEqual(expect.objectContaining({ level: 'Error', rule: 'E3002', path: 'Resources/Cluster/Properties/Bogus' }));
+  });
+});

@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'cdk.out/', 'coverage/', '.bench/', '.ci/.venv/'] },
+  { ignores: ['node_modules/', 'dist/', 'cdk.out/', 'coverage/', '.bench/', '.ci/.venv/', 'lib/runtime/dist/'] },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -13,11 +13,5 @@ export default tseslint.config(
     // Tests read synthesized templates, which are untyped JSON.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
-  },
-  {
-    // Lambda handlers: plain CommonJS run by the Node.js runtime, which provides the AWS SDK.
-    files: ['lib/runtime/**/*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', exports: 'writable', module: 'writable', Buffer: 'readonly', process: 'readonly' } },
-    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CustomResource, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,9 +5,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag/acknowledge';
+import { bundleDir } from '../runtime/bundles';
 import { InVpcFunction } from './in-vpc-function';
-
-const HANDLER_SOURCE = readFileSync(join(__dirname, '..', 'runtime', 'close-default-security-group.js'), 'utf8');
 
 export interface DefaultSecurityGroupCloserProps {
   readonly vpc: ec2.Vpc;
@@ -36,7 +33,7 @@ export class DefaultSecurityGroupCloser extends Construct {
     this.handler = new InVpcFunction(this, 'Handler', {
       vpc: props.vpc,
       subnets: props.subnets,
-      code: lambda.Code.fromInline(HANDLER_SOURCE),
+      code: lambda.Code.fromAsset(bundleDir('close-default-security-group')),
       handler: 'index.handler',
       description: 'Closes the default security group of the contact VPC',
       logsKey: props.logsKey,
@@ -54,13 +51,7 @@ export class DefaultSecurityGroupCloser extends Construct {
       properties: { GroupId: props.vpc.vpcDefaultSecurityGroup, AccountId: stack.account },
     });
 
-    for (const pack of ['HIPAA.Security', 'NIST.800.53.R5']) {
-      acknowledge(
-        this.handler.function,
-        `${pack}-LambdaDLQ`,
-        'Invoked only by CloudFormation as a custom resource: a failure fails the deployment and shows in the stack events; a dead-letter queue would hold nothing to act on.',
-      );
-    }
+    this.handler.acknowledgeCustomResourceHandler();
     for (const pack of ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321']) {
       acknowledge(
         props.vpc,

@@ -131,4 +131,19 @@ export class InVpcFunction extends Construct {
       { finding: `Resource::<${stack.getLogicalId(this.logGroup.node.defaultChild as logs.CfnLogGroup)}.Arn>:log-stream:*` },
     );
   }
+
+  /**
+   * Records that this function only serves a CloudFormation custom resource:
+   * CloudFormation invokes it, a failure fails the deployment and shows in the
+   * stack events, so a dead-letter queue would hold nothing to act on.
+   */
+  acknowledgeCustomResourceHandler(): void {
+    for (const pack of ['HIPAA.Security', 'NIST.800.53.R5']) {
+      acknowledge(
+        this.function,
+        `${pack}-LambdaDLQ`,
+        'Invoked only by CloudFormation as a custom resource: a failure fails the deployment and shows in the stack events; a dead-letter queue would hold nothing to act on.',
+      );
+    }
+  }
 }

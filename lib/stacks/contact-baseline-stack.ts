@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { Catalog } from '../catalog/catalog';
 import type { BaselineConfig } from '../config/schema';
 import { ContactDatabase } from '../database/contact-database';
+import { SchemaMigrations } from '../database/schema-migrations';
 import { CustomerManagedKey } from '../keys/customer-managed-key';
 import { ContactNetwork } from '../network/contact-network';
 import { VpnAccess } from '../network/vpn-access';
@@ -28,6 +29,7 @@ export class ContactBaselineStack extends Stack {
   public readonly network: ContactNetwork;
   public readonly database: ContactDatabase;
   public readonly vpn: VpnAccess;
+  public readonly schema: SchemaMigrations;
   public readonly regionGuard: RegionGuard;
 
   constructor(scope: Construct, id: string, props: ContactBaselineStackProps) {
@@ -89,6 +91,14 @@ export class ContactBaselineStack extends Stack {
       loginBanner: config.vpn.loginBanner,
     });
     this.database.allowConnectionsFrom(this.vpn.securityGroup, 'PostgreSQL from Client VPN users');
+
+    this.schema = new SchemaMigrations(this, 'Schema', {
+      database: this.database,
+      catalog: this.catalog,
+      vpc: this.network.vpc,
+      subnets: this.network.accessSubnets,
+      logsKey: this.logsKey,
+    });
 
     this.regionGuard = new RegionGuard(this, 'RegionGuard', { permittedRegions: this.catalog.permittedRegions });
 

@@ -144,13 +144,15 @@ describe('VPN-only access', () => {
     );
   });
 
-  test('the database admits PostgreSQL from the VPN security group only', () => {
+  test('the database admits PostgreSQL only from the VPN and the schema migrations function', () => {
     const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress', {
       Properties: { GroupId: { 'Fn::GetAtt': [logicalId(stack.database.securityGroup), 'GroupId'] } },
     })) as any[];
-    expect(ingress.map((i) => [i.Properties.SourceSecurityGroupId, i.Properties.FromPort, i.Properties.ToPort])).toEqual([
-      [{ 'Fn::GetAtt': [logicalId(stack.vpn.securityGroup), 'GroupId'] }, 5432, 5432],
-    ]);
+    const sources = [stack.vpn.securityGroup, stack.schema.handler.securityGroup].map((sg) => ({ 'Fn::GetAtt': [logicalId(sg), 'GroupId'] }));
+    expect(ingress.map((i) => [i.Properties.SourceSecurityGroupId, i.Properties.FromPort, i.Properties.ToPort])).toEqual(
+      expect.arrayContaining(sources.map((source) => [source, 5432, 5432])),
+    );
+    expect(ingress).toHaveLength(2);
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
       GroupDescription: Match.stringLikeRegexp('^Contact database'),
       SecurityGroupIngress: Match.absent(),
@@ -214,6 +216,42 @@ describe('contact database', () => {
     const subnetGroup = Object.values(template.findResources('AWS::RDS::DBSubnetGroup'))[0] as any;
     const databaseSubnets = stack.network.vpc.selectSubnets(stack.network.databaseSubnets).subnets.map((s) => ({ Ref: logicalId(s) }));
     expect(subnetGroup.Properties.SubnetIds).toEqual(databaseSubnets);
+  });
+});
+
+describe('schema migrations at deploy time', () => {
+  test('a custom resource applies the migrations and the catalog privileges from a function in the VPC', () => {
+    template.hasResourceProperties('Custom::ContactSchema', {
+      ServiceToken: { 'Fn::GetAtt': [logicalId(stack.schema.handler.function), 'Arn'] },
+      Migrations: Match.stringLikeRegexp('^1:[0-9a-f]{64}'),
+      CatalogSql: stack.schema.catalogSql,
+    });
+    const resource = Object.values(template.findResources('Custom::ContactSchema'))[0] as any;
+    expect(resource.DependsOn).toEqual(expect.arrayContaining([logicalId(stack.database.cluster)]));
+    expect(stack.schema.catalogSql).toMatch(/GRANT SELECT \([^)]*"email"[^)]*\) ON "crm"\."contacts" TO "marketing";/);
+  });
+
+  test('the function reads only the master secret, and decrypts it only through Secrets Manager', () => {
+    const cluster = logicalId(stack.database.cluster);
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          { Sid: 'ReadMasterSecret', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { 'Fn::GetAtt': [cluster, 'MasterUserSecret.SecretArn'] } },
+          {
+            Sid: 'DecryptMasterSecret',
+            Effect: 'Allow',
+            Action: 'kms:Decrypt',
+            Resource: { 'Fn::GetAtt': [logicalId(stack.database.encryptionKey as never), 'Arn'] },
+            Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-3.amazonaws.com' } },
+          },
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'Applies the contact database migrations and catalog privileges',
+      Environment: { Variables: Match.objectLike({ NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem', DB_NAME: 'contacts', DB_PORT: '5432' }) },
+      VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue() }),
+    });
   });
 });
 

@@ -1,0 +1,151 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import { GdprChecks, GDPR_PACK_NAME } from '../nag/gdpr-checks';
+import { GDPR_RULES } from '../nag/rules';
+import { ALLOWED_REGIONS_CONTEXT, DEFAULT_ALLOWED_REGIONS } from '../residency/regions';
+import { InputError, TemplateInput } from './templates';
+
+/** The rule packs `check` can run; GDPR always runs. */
+export const PACKS: Record<string, () => NagPack> = {
+  gdpr: () => new GdprChecks(),
+  'aws-solutions': () => new AwsSolutionsChecks(),
+  hipaa: () => new HIPAASecurityChecks(),
+  nist: () => new NIST80053R5Checks(),
+  pci: () => new PCIDSS321Checks(),
+};
+
+export interface Finding {
+  /** Pack that reported it: GDPR, AwsSolutions, ..., ControlTower. */
+  readonly pack: string;
+  /** Full rule id as acknowledged, with the finding between brackets when the rule reports several. */
+  readonly ruleId: string;
+  /** Rule id without the finding. */
+  readonly rule: string;
+  readonly level: 'error' | 'warning';
+  readonly message: string;
+  /** GDPR articles the rule protects (GDPR pack). */
+  readonly article?: string;
+  readonly fix?: string;
+  readonly template: string;
+  readonly stack: string;
+  readonly logicalId: string;
+  readonly resourceType: string;
+}
+
+export interface Acknowledgment {
+  readonly ruleId: string;
+  readonly reason: string;
+  readonly template: string;
+  readonly logicalId: string;
+  readonly resourceType: string;
+}
+
+export interface CheckOptions {
+  /** Regions personal data may live in. @default the EU member-state regions */
+  readonly allowedRegions?: readonly string[];
+  /** Packs besides GDPR, by key of PACKS. @default none */
+  readonly packs?: readonly string[];
+}
+
+export interface CheckResult {
+  readonly templates: readonly { path: string; region: string; resources: number }[];
+  readonly findings: readonly Finding[];
+  readonly acknowledged: readonly Acknowledgment[];
+}
+
+interface Suppression {
+  id?: unknown;
+  reason?: unknown;
+  applies_to?: unknown;
+  appliesTo?: unknown;
+}
+
+/** Acknowledgments written into a template (`Metadata.cdk_nag.rules_to_suppress`, cdk-nag v2 and v3 forms). */
+function templateAcknowledgments(metadata: Record<string, unknown> | undefined): { ruleId: string; reason: string }[] {
+  const rules = (metadata?.cdk_nag as { rules_to_suppress?: Suppression[] } | undefined)?.rules_to_suppress;
+  if (!Array.isArray(rules)) return [];
+  return rules.flatMap((r) => {
+    if (typeof r?.id !== 'string' || typeof r.reason !== 'string') return [];
+    const appliesTo = (r.applies_to ?? r.appliesTo) as unknown[] | undefined;
+    // Drop a pack namespace (AwsSolutions::AwsSolutions-IAM4), never a part of the finding.
+    const id = r.id.replace(/^[\w.]+::(?=[\w.]+-)/, '');
+    return Array.isArray(appliesTo) && appliesTo.length > 0
+      ? appliesTo.filter((a): a is string => typeof a === 'string').map((a) => ({ ruleId: `${id}[${a}]`, reason: r.reason as string }))
+      : [{ ruleId: id, reason: r.reason as string }];
+  });
+}
+
+const RULES_BY_ID = new Map(GDPR_RULES.map((r) => [`${GDPR_PACK_NAME}-${r.id}`, r]));
+
+/**
+ * Runs the GDPR pack (and, on request, cdk-nag's packs) over CloudFormation
+ * templates that need not come from this kit: each template is loaded into a
+ * stack of its region with CfnInclude, so the rules see it as they see a
+ * synthesized app. Acknowledgments recorded in the template metadata are
+ * honoured and listed.
+ */
+export function checkTemplates(inputs: readonly TemplateInput[], options: CheckOptions = {}): CheckResult {
+  const outdir = mkdtempSync(join(tmpdir(), 'gdpr-check-'));
+  try {
+    const app = new App({
+      outdir,
+      context: { [ALLOWED_REGIONS_CONTEXT]: [...(options.allowedRegions ?? DEFAULT_ALLOWED_REGIONS)] },
+    });
+    const findings: Finding[] = [];
+    const acknowledged: Acknowledgment[] = [];
+    const packs = ['gdpr', ...(options.packs ?? []).filter((p) => p !== 'gdpr')];
+    for (const unknownPack of packs.filter((p) => !PACKS[p])) {
+      throw new InputError(`unknown pack "${unknownPack}"; choose among ${Object.keys(PACKS).join(', ')}`);
+    }
+    inputs.forEach((input, index) => {
+      const stack = new Stack(app, `Template${index}`, { env: { region: input.region, account: input.account } });
+      let included: CfnInclude;
+      try {
+        included = new CfnInclude(stack, 'Template', { templateFile: input.path });
+      } catch (err) {
+        throw new InputError(`${input.path}: cannot be loaded as a CloudFormation template: ${(err as Error).message.split('\n')[0]}`);
+      }
+      for (const [logicalId, resource] of Object.entries(input.template.Resources)) {
+        for (const ack of templateAcknowledgments(resource.Metadata)) {
+          Validations.of(included.getResource(logicalId)).acknowledge({ id: ack.ruleId, reason: ack.reason });
+          acknowledged.push({ ...ack, template: input.path, logicalId, resourceType: resource.Type });
+        }
+      }
+      for (const key of packs) {
+        const pack = PACKS[key]();
+        for (const violation of pack.validateScope(stack).violations) {
+          for (const where of violation.violatingResources) {
+            const logicalId = (where.constructPath ?? '').split('/').pop() as string;
+            const resource = included.getResource(logicalId) as CfnResource;
+            const rule = violation.ruleName.replace(/\[.*\]$/, '');
+            const gdpr = RULES_BY_ID.get(rule);
+            findings.push({
+              pack: pack.readPackName,
+              ruleId: violation.ruleName,
+              rule,
+              level: violation.severity === 'error' ? 'error' : 'warning',
+              message: gdpr ? gdpr.info : violation.description,
+              article: gdpr?.article,
+              fix: gdpr?.fix,
+              template: input.path,
+              stack: input.name,
+              logicalId,
+              resourceType: resource.cfnResourceType,
+            });
+          }
+        }
+      }
+    });
+    return {
+      templates: inputs.map((i) => ({ path: i.path, region: i.region as string, resources: Object.keys(i.template.Resources).length })),
+      findings,
+      acknowledged,
+    };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}

@@ -13,8 +13,8 @@
  *  - reference synth: `npx cdk synth --quiet` of bin/app.ts, every check on;
  *  - plain synth: bin/bench-plain-app.ts, the same core resources with aws-cdk-lib's
  *    defaults and no rule pack (the yardstick: target reference within 1.5x of it);
- *  - the split: reference synth with CDK_VALIDATION=false (aws-cdk-lib's built-in
- *    CloudFormation validator off) and, in a fresh process per run, the GDPR pack and the
+ *  - the split: reference and plain synth with CDK_VALIDATION=false (aws-cdk-lib's
+ *    built-in CloudFormation validator off) and, in a fresh process per run, the GDPR pack and the
  *    four cdk-nag packs timed with validateScope on the reference stack;
  *  - `npm run check:templates` (cfn-lint + cfn-guard) and the whole test suite (`npx jest`).
  */
@@ -185,6 +185,18 @@ function main(): void {
     rows.push(
       repeat(runs, 'plainSynth', 'plain aws-cdk-lib app, no rule pack', 'npx', ['cdk', 'synth', '--quiet', '--app', 'node --import tsx bin/bench-plain-app.ts', '-o', plain], {}, fresh(plain)),
     );
+    const plainNoValidation = join(work, 'plain-no-validation');
+    rows.push(
+      repeat(
+        runs,
+        'plainSynthNoCfnValidator',
+        'plain app, CDK_VALIDATION=false',
+        'npx',
+        ['cdk', 'synth', '--quiet', '--app', 'node --import tsx bin/bench-plain-app.ts', '-o', plainNoValidation],
+        { CDK_VALIDATION: 'false' },
+        fresh(plainNoValidation),
+      ),
+    );
     const noValidation = join(work, 'no-validation');
     rows.push(
       repeat(runs, 'referenceSynthNoCfnValidator', 'reference synth, CDK_VALIDATION=false', 'npx', ['cdk', 'synth', '--quiet', '-o', noValidation], { CDK_VALIDATION: 'false' }, fresh(noValidation)),
@@ -216,10 +228,11 @@ function main(): void {
     const byId = Object.fromEntries(rows.map((r) => [r.id, r]));
     const ratio = byId.referenceSynth.medianMs / byId.plainSynth.medianMs;
     const validatorShare = byId.referenceSynth.medianMs - byId.referenceSynthNoCfnValidator.medianMs;
+    const plainValidatorShare = byId.plainSynth.medianMs - byId.plainSynthNoCfnValidator.medianMs;
     printTable(rows);
     process.stdout.write(
       `\nreference / plain synth (medians): ${ratio.toFixed(2)}x; target: within ${TARGET_RATIO}x: ${ratio <= TARGET_RATIO ? 'met' : 'MISSED'}\n` +
-        `aws-cdk-lib's CloudFormation validator: about ${seconds(validatorShare)} of the reference synth (median with it minus median without)\n` +
+        `aws-cdk-lib's CloudFormation validator: about ${seconds(validatorShare)} of the reference synth, ${seconds(plainValidatorShare)} of the plain one (median with it minus median without)\n` +
         `bench took ${seconds(performance.now() - started)}; results in ${relative(process.cwd(), RESULTS) || RESULTS}\n`,
     );
 
@@ -233,7 +246,7 @@ function main(): void {
       jestRuns,
       measurements: rows,
       referenceOverPlain: { ratio: Number(ratio.toFixed(3)), target: TARGET_RATIO, met: ratio <= TARGET_RATIO },
-      cfnValidatorShareMs: Math.round(validatorShare),
+      cfnValidatorShareMs: { reference: Math.round(validatorShare), plain: Math.round(plainValidatorShare) },
       inProcessDetail: children.map((c) => ({
         importMs: Math.round(c.importMs),
         constructMs: Math.round(c.constructMs),

@@ -28,9 +28,11 @@ export function resolved(node: CfnResource): ResolvedResource {
   if (cached && generationOf.get(node) === generation) return cached;
   const stack = Stack.of(node);
   const template = stack.resolve((node as unknown as { _toCloudFormation(): object })._toCloudFormation()) as {
-    Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
+    Resources?: Record<string, { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
   };
-  const [logicalId, entry] = Object.entries(template.Resources)[0];
+  // A resource that renders nothing (an iam.Policy attached to no principal) is
+  // not in the template: no type, nothing for a rule to check.
+  const [logicalId, entry] = Object.entries(template.Resources ?? {})[0] ?? [stack.getLogicalId(node), { Type: '' }];
   const result: ResolvedResource = {
     logicalId,
     type: entry.Type,

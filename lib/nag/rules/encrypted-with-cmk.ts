@@ -8,7 +8,9 @@ import { asArray, isTrue, resolved } from '../resolve';
 function isCustomerManagedKey(value: unknown): boolean {
   if (value === undefined || value === null || value === '') return false;
   if (typeof value === 'string') return !value.includes('alias/aws/');
-  return true; // Ref / Fn::GetAtt / Fn::ImportValue of a key
+  // Ref / Fn::GetAtt / Fn::ImportValue of a key; an ARN built with Fn::Join
+  // (any ARN CDK formats with the partition) can still name an AWS-managed alias.
+  return !JSON.stringify(value).includes('alias/aws/');
 }
 
 /** For each store type: is it encrypted with a customer-managed key? */

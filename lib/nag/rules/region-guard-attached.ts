@@ -1,13 +1,23 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import { GLOBAL_SERVICE_ACTIONS } from '../../residency/regions';
 import type { GdprRule } from '../rule';
-import { asArray, referencedId, resolved, stackResources } from '../resolve';
+import { allowedRegions, asArray, referencedId, resolved, stackResources } from '../resolve';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-function deniesOtherRegions(document: any): boolean {
+/**
+ * A statement guards the role when it denies every action (`Action: *`, or a
+ * `NotAction` that exempts only global services) on every resource, in every
+ * region but the allowed ones.
+ */
+function deniesOtherRegions(document: any, allowed: readonly string[]): boolean {
   return asArray(document?.Statement).some((s: any) => {
-    const regions = s?.Condition?.StringNotEquals?.['aws:RequestedRegion'];
-    return s?.Effect === 'Deny' && s?.Resource === '*' && regions !== undefined;
+    const regions = asArray(s?.Condition?.StringNotEquals?.['aws:RequestedRegion']);
+    const onlyAllowed = regions.length > 0 && regions.every((r) => typeof r === 'string' && allowed.includes(r));
+    const everyAction =
+      asArray(s?.Action).includes('*') ||
+      (s?.NotAction !== undefined && asArray(s.NotAction).every((a) => typeof a === 'string' && GLOBAL_SERVICE_ACTIONS.includes(a)));
+    return s?.Effect === 'Deny' && s?.Resource === '*' && onlyAllowed && everyAction;
   });
 }
 
@@ -19,19 +29,20 @@ export const RegionGuardAttached: GdprRule = {
   explanation:
     'Art. 44: a role that can act in any region can copy personal data out of the EU (a snapshot copy, a bucket, a key elsewhere). Every role the kit creates, human or workload, carries a deny on aws:RequestedRegion outside the allowed regions.',
   trigger:
-    '`AWS::IAM::Role` of which no inline policy, attached managed policy of the stack, or policy of the stack that lists the role, has a `Deny` statement on `Resource: *` with a `StringNotEquals` condition on `aws:RequestedRegion`.',
+    '`AWS::IAM::Role` of which no inline policy, attached managed policy of the stack, or policy of the stack that lists the role, has a `Deny` statement on `Resource: *` for every action (`Action: *`, or a `NotAction` exempting only global services) with a `StringNotEquals` condition on `aws:RequestedRegion` that lists only allowed regions.',
   fix: 'Add a `RegionGuard` to the stack (the reference stack does): it attaches itself to every role.',
   check(node: CfnResource): NagRuleResult {
     const role = resolved(node);
     if (role.type !== 'AWS::IAM::Role') return NagRuleCompliance.NOT_APPLICABLE;
-    if (asArray(role.properties.Policies).some((p: any) => deniesOtherRegions(p?.PolicyDocument))) {
+    const allowed = allowedRegions(node);
+    if (asArray(role.properties.Policies).some((p: any) => deniesOtherRegions(p?.PolicyDocument, allowed))) {
       return NagRuleCompliance.COMPLIANT;
     }
     const attached = new Set(asArray(role.properties.ManagedPolicyArns).map(referencedId));
     const guarded = [...stackResources(node).values()].some(
       (r) =>
         (r.type === 'AWS::IAM::ManagedPolicy' || r.type === 'AWS::IAM::Policy') &&
-        deniesOtherRegions(r.properties.PolicyDocument) &&
+        deniesOtherRegions(r.properties.PolicyDocument, allowed) &&
         (attached.has(r.logicalId) || asArray(r.properties.Roles).some((ref) => referencedId(ref) === role.logicalId)),
     );
     return guarded ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;

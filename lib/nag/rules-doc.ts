@@ -1,0 +1,104 @@
+import { NagMessageLevel } from 'cdk-nag';
+import { GDPR_PACK_NAME } from './gdpr-checks';
+import type { GdprRule } from './rule';
+import { GDPR_RULES } from './rules';
+
+/**
+ * What a reviewer expects to read in an acknowledgment of each rule, and for
+ * rules that report one finding per way of failing, the findings as cdk-nag
+ * prints them between brackets (each is acknowledged on its own).
+ */
+interface AcknowledgmentHint {
+  readonly reason: string;
+  readonly findings?: readonly string[];
+}
+
+const DEFAULT_HINT: AcknowledgmentHint = { reason: '<why this rule does not apply to this resource>' };
+
+const HINTS: Readonly<Record<string, AcknowledgmentHint>> = {
+  'Art44-StackRegionAllowed': { reason: '<the chapter V transfer basis for this region>' },
+  'Art44-RegionReferencesAllowed': { reason: '<why no personal data reaches this region>', findings: ['Region::<region>'] },
+  'Art44-RegionGuardAttached': { reason: '<why this role cannot act outside the allowed regions>' },
+  'Art32-EncryptedWithCmk': { reason: '<why this resource holds no personal data>' },
+  'Art25-DatabaseNotPublic': {
+    reason: '<why nobody outside the VPN can reach this database>',
+    findings: ['PubliclyAccessible', 'SubnetNotIsolated::<subnet logical id>', 'OpenIngress::<security group logical id>'],
+  },
+  'Art32-DatabaseIamAuth': { reason: '<how every login to this database is tied to a named person>' },
+  'Art32-DatabaseTlsForced': { reason: '<why no client can reach this database without TLS>' },
+  'Art5-DatabaseDeletionProtected': { reason: '<why deleting this database loses no personal data>' },
+  'Art5-StatefulResourceRetained': {
+    reason: '<why losing this resource loses no personal data, key, log or backup>',
+    findings: ['DeletionPolicy', 'UpdateReplacePolicy'],
+  },
+  'Art32-VpnAuthorizationScoped': { reason: '<why every user of this endpoint may reach this network>' },
+  'Art32-VpnConnectionsLogged': { reason: '<where connections to this endpoint are logged instead>' },
+  'Art32-HumanRoleRequiresMfa': { reason: '<how the people who assume this role prove a second factor>' },
+  'Art32-DbConnectScoped': {
+    reason: '<why this grant cannot sign in as another database user>',
+    findings: ['Resource::<arn>', 'NotResource::<arn>'],
+  },
+  'Art32-NoWildcardDataAccess': { reason: '<why this grant on every resource reaches no personal data>', findings: ['Action::<action>'] },
+};
+
+/** Rule ids that have an acknowledgment hint (a test checks they all still exist). */
+export const RULES_WITH_ACKNOWLEDGMENT_HINTS: readonly string[] = Object.keys(HINTS);
+
+/** A table cell: one line, `|` escaped (GFM honours `\|` inside code spans too). */
+function cell(text: string): string {
+  return text.replace(/\r?\n\s*/g, ' ').replace(/\|/g, '\\|').trim();
+}
+
+function acknowledgment(rule: GdprRule): string {
+  const { reason, findings } = HINTS[rule.id] ?? DEFAULT_HINT;
+  const id = `${GDPR_PACK_NAME}-${rule.id}`;
+  if (!findings) return `\`acknowledge(construct, '${id}', '${reason}')\``;
+  return findings.map((finding) => `\`acknowledge(construct, '${id}', '${reason}', { finding: '${finding}' })\``).join('<br>');
+}
+
+function levelName(level: NagMessageLevel): string {
+  return level === NagMessageLevel.ERROR ? 'Error' : level === NagMessageLevel.WARN ? 'Warning' : 'Info';
+}
+
+/**
+ * The reference of the GDPR rule pack, as Markdown (committed as `policies/RULES.md`):
+ * one row per rule of `GDPR_RULES`, in order.
+ */
+export function renderRulesMarkdown(rules: readonly GdprRule[] = GDPR_RULES): string {
+  const errors = rules.filter((r) => r.level === NagMessageLevel.ERROR).length;
+  const levels =
+    errors === rules.length
+      ? `All ${rules.length} rules are at level Error: any finding not acknowledged fails the synth.`
+      : `Findings of the ${errors} rules at level Error fail the synth; the other rules only warn.`;
+  const lines = [
+    '<!-- Generated from GDPR_RULES by lib/nag/rules-doc.ts. Do not edit: run npm run policies. -->',
+    '',
+    `# ${GDPR_PACK_NAME} rule pack`,
+    '',
+    `The \`${GDPR_PACK_NAME}\` pack (\`GdprChecks\`) is a cdk-nag v3 rule pack that checks every resource the app synthesizes ` +
+      'against the security the GDPR requires of a marketing contact database. ' +
+      `Rule ids read \`${GDPR_PACK_NAME}-<article>-<WhatIsRequired>\`, so a finding names the article it protects. ` +
+      `${levels} A rule that can fail in several ways reports each as \`${GDPR_PACK_NAME}-<rule>[<finding>]\`, acknowledged on its own. ` +
+      'Acknowledge a finding only where the rule truly does not apply, on the one construct it concerns, with `acknowledge` ' +
+      '(`lib/nag/acknowledge.ts`) and a reason of at least 30 characters that a reviewer can judge.',
+    '',
+    '| Rule id | GDPR article | Level | Triggered by | How to fix | How to acknowledge when it does not apply |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rules.map((rule) =>
+      [
+        '',
+        `\`${GDPR_PACK_NAME}-${rule.id}\``,
+        rule.article,
+        levelName(rule.level),
+        rule.trigger,
+        rule.fix,
+        acknowledgment(rule),
+        '',
+      ]
+        .map((c, i, all) => (i === 0 || i === all.length - 1 ? c : ` ${cell(c)} `))
+        .join('|'),
+    ),
+    '',
+  ];
+  return lines.join('\n');
+}

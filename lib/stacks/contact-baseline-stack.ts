@@ -1,6 +1,7 @@
 import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { AccessRoles } from '../access/access-roles';
 import { Catalog } from '../catalog/catalog';
 import type { BaselineConfig } from '../config/schema';
 import { ContactDatabase } from '../database/contact-database';
@@ -31,6 +32,7 @@ export class ContactBaselineStack extends Stack {
   public readonly vpn: VpnAccess;
   public readonly schema: SchemaMigrations;
   public readonly regionGuard: RegionGuard;
+  public readonly access: AccessRoles;
 
   constructor(scope: Construct, id: string, props: ContactBaselineStackProps) {
     const { config } = props;
@@ -101,6 +103,9 @@ export class ContactBaselineStack extends Stack {
     });
 
     this.regionGuard = new RegionGuard(this, 'RegionGuard', { permittedRegions: this.catalog.permittedRegions });
+
+    // One IAM role per catalog role, MFA only, each connecting as its own database user; plus the operator role.
+    this.access = new AccessRoles(this, 'Access', { catalog: this.catalog, cluster: this.database.cluster });
 
     acknowledgeBaselineFindings(this);
   }

@@ -3,7 +3,10 @@ import { DatabaseDeletionProtected } from './database-deletion-protected';
 import { DatabaseIamAuth } from './database-iam-auth';
 import { DatabaseNotPublic } from './database-not-public';
 import { DatabaseTlsForced } from './database-tls-forced';
+import { DbConnectScoped } from './db-connect-scoped';
 import { EncryptedWithCmk } from './encrypted-with-cmk';
+import { HumanRoleRequiresMfa } from './human-role-requires-mfa';
+import { NoWildcardDataAccess } from './no-wildcard-data-access';
 import { RegionGuardAttached } from './region-guard-attached';
 import { RegionReferencesAllowed } from './region-references-allowed';
 import { StackRegionAllowed } from './stack-region-allowed';
@@ -24,6 +27,9 @@ export const GDPR_RULES: readonly GdprRule[] = [
   StatefulResourceRetained,
   VpnAuthorizationScoped,
   VpnConnectionsLogged,
+  HumanRoleRequiresMfa,
+  DbConnectScoped,
+  NoWildcardDataAccess,
 ];
 
 export {
@@ -31,7 +37,10 @@ export {
   DatabaseIamAuth,
   DatabaseNotPublic,
   DatabaseTlsForced,
+  DbConnectScoped,
   EncryptedWithCmk,
+  HumanRoleRequiresMfa,
+  NoWildcardDataAccess,
   RegionGuardAttached,
   RegionReferencesAllowed,
   StackRegionAllowed,

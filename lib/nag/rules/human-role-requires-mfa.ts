@@ -1,0 +1,60 @@
+import { CfnResource } from 'aws-cdk-lib';
+import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import type { GdprRule } from '../rule';
+import { asArray, isTrue, resolved } from '../resolve';
+import { grantsAction } from './db-connect-scoped';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+/** The value of a condition key under an operator, keys compared case-insensitively as IAM does. */
+function conditionValue(condition: any, operator: string, key: string): unknown {
+  const block = condition?.[operator];
+  if (!block || typeof block !== 'object') return undefined;
+  const found = Object.keys(block).find((k) => k.toLowerCase() === key.toLowerCase());
+  return found === undefined ? undefined : block[found];
+}
+
+/** Whether any operator of the condition tests the key. */
+function testsKey(condition: any, key: string): boolean {
+  if (!condition || typeof condition !== 'object') return false;
+  return Object.keys(condition).some((operator) => conditionValue(condition, operator, key) !== undefined);
+}
+
+/** A principal that is an IAM identity (account, user, role, or anyone), not a service or a federation. */
+function hasAwsPrincipal(statement: any): boolean {
+  const principal = statement?.Principal;
+  if (principal === '*') return true;
+  return principal !== undefined && typeof principal === 'object' && principal.AWS !== undefined;
+}
+
+/** Only `Bool` counts: `BoolIfExists` lets a session without the key (an access key) through. */
+function requiresMfa(statement: any): boolean {
+  const values = asArray(conditionValue(statement?.Condition, 'Bool', 'aws:MultiFactorAuthPresent'));
+  return values.length > 0 && values.every(isTrue);
+}
+
+export const HumanRoleRequiresMfa: GdprRule = {
+  id: 'Art32-HumanRoleRequiresMfa',
+  article: 'Art. 32(1)(b), Art. 32(4)',
+  level: NagMessageLevel.ERROR,
+  info: 'An IAM role that people assume can be assumed without multi-factor authentication.',
+  explanation:
+    'Art. 32(1)(b) requires the ongoing confidentiality of processing systems: a stolen password or access key must not be enough to reach personal data. A role that an IAM user or role of an account can assume is a role for people; requiring aws:MultiFactorAuthPresent on its trust policy makes every session prove a second factor.',
+  trigger:
+    '`AWS::IAM::Role` whose trust policy has an `Allow` statement granting `sts:AssumeRole` to an `AWS` principal (an account, user or role ARN, or `*`) without an `sts:ExternalId` condition (a processor or workload trust, checked elsewhere), and without `Bool` `aws:MultiFactorAuthPresent` = `true` on that statement. Service and `Federated` principals are not checked.',
+  fix: 'Add `Bool: { "aws:MultiFactorAuthPresent": "true" }` (and a `NumericLessThan` on `aws:MultiFactorAuthAge`) to the trust statement, for example `new iam.AccountRootPrincipal().withConditions(...)`; `AccessRoles` does.',
+  check(node: CfnResource): NagRuleResult {
+    const { type, properties } = resolved(node);
+    if (type !== 'AWS::IAM::Role') return NagRuleCompliance.NOT_APPLICABLE;
+    const humanStatements = asArray(properties.AssumeRolePolicyDocument?.Statement).filter(
+      (s: any) =>
+        s?.Effect === 'Allow' &&
+        grantsAction(s, 'sts:AssumeRole') &&
+        hasAwsPrincipal(s) &&
+        !testsKey(s.Condition, 'sts:ExternalId'),
+    );
+    if (humanStatements.length === 0) return NagRuleCompliance.NOT_APPLICABLE;
+    return humanStatements.every(requiresMfa) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+  },
+};
+/* eslint-enable @typescript-eslint/no-explicit-any */

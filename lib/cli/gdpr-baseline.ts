@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { Catalog } from '../catalog/catalog';
 import { FORMATS, Format, formatHuman, formatJson, formatSarif } from '../check/format';
@@ -9,6 +9,7 @@ import { loadConfigFile } from '../config/load';
 import { permittedRegions } from '../config/schema';
 import { databaseSql, renderDatabaseSql } from '../database/database-sql';
 import { GeneratedFile, reviewFiles, schemaFile } from '../review/outputs';
+import { synthesizeBaseline } from '../review/synthesize';
 
 const REPO_ROOT = join(__dirname, '..', '..');
 const DEFAULT_CONFIG = join(REPO_ROOT, 'lib', 'config', 'default.json');
@@ -25,7 +26,9 @@ Commands:
       --packs LIST               also run cdk-nag packs: aws-solutions, hipaa, nist, pci (or all)
       --format FORMAT            human (default), json or sarif
       --output FILE              write the report to FILE instead of standard output
-  policies [--config FILE]   write the review outputs into policies/ (organisation SCP, rules reference)
+  policies [--config FILE] [--out DIR]
+                             write the review outputs into policies/: every synthesized policy document,
+                             the access matrix, the record of processing, the rules reference, the SCP
   sql [--config FILE]        print the complete SQL the contact database receives, in apply order
                              (migrations, then roles and privileges generated from the catalog)
   schema                     write lib/config/config.schema.json from the zod schema
@@ -46,6 +49,19 @@ export const PROCESS_IO: CliIo = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
 };
+
+/** Makes a directory hold exactly the generated files; returns the stale files it removed. */
+function syncDirectory(dir: string, files: GeneratedFile[]): string[] {
+  const wanted = new Set(files.map((f) => f.path));
+  const existing = existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name))) : [];
+  const stale = existing.filter((f) => !wanted.has(f));
+  for (const f of stale) rmSync(join(dir, f));
+  for (const file of files) {
+    mkdirSync(dirname(join(dir, file.path)), { recursive: true });
+    writeFileSync(join(dir, file.path), file.content);
+  }
+  return stale;
+}
 
 function write(io: CliIo, files: GeneratedFile[]): void {
   for (const file of files) {
@@ -106,7 +122,10 @@ export function runCli(argv: string[], io: CliIo = PROCESS_IO): number {
       }
       case 'policies': {
         const config = loadConfigFile(option(args, '--config') ?? DEFAULT_CONFIG);
-        write(io, reviewFiles(REPO_ROOT, config));
+        const dir = option(args, '--out') ?? join(REPO_ROOT, 'policies');
+        const files = reviewFiles(config, Catalog.fromConfig(config), synthesizeBaseline(config));
+        const removed = syncDirectory(dir, files);
+        io.out(`wrote ${files.length} files to ${relative(process.cwd(), dir) || '.'}${removed.length ? `, removed ${removed.length} stale: ${removed.join(', ')}` : ''}\n`);
         return 0;
       }
       default:

@@ -178,6 +178,8 @@ export const configSchema = z
       })
       .strict()
       .default({ maxSessionHours: 1, mfaMaxAgeSeconds: 3600, trustedPrincipalArns: [] }),
+    /** Art. 30(1)(c): the categories of people whose data the database holds. */
+    dataSubjects: z.array(z.string().min(1)).min(1).default(['prospects', 'customers', 'business contacts']),
     consentPurposes: z.array(consentPurposeSchema).default([]),
     categories: z.array(categorySchema).min(1),
     roles: z.array(roleSchema).min(1),

@@ -38,7 +38,7 @@ export function acknowledge(scope: IConstruct, ruleId: string, reason: string, o
 
 /** `AwsSolutions::AwsSolutions-IAM4` + finding -> `AwsSolutions-IAM4[finding]`. */
 export function qualifyRuleId(ruleId: string, finding?: string): string {
-  const match = /^(?:([^:]+)::)?(([^-\s:[]+)-[^\s[]+)(?:\[(.+)\])?$/.exec(ruleId.trim());
+  const match = /^(?:([^:[\s]+)::)?(([^-\s:[]+)-[^\s[]+)(?:\[(.+)\])?$/.exec(ruleId.trim());
   if (!match) {
     throw new Error(`acknowledge: "${ruleId}" is not a rule id; expected <pack>-<rule> such as AwsSolutions-IAM4 or GDPR-Art44-StackRegionAllowed`);
   }

@@ -31,7 +31,7 @@ const HINTS: Readonly<Record<string, AcknowledgmentHint>> = {
     reason: '<why losing this resource loses no personal data, key, log or backup>',
     findings: ['DeletionPolicy', 'UpdateReplacePolicy'],
   },
-  'Art32-VpnAuthorizationScoped': { reason: '<why every user of this endpoint may reach this network>' },
+  'Art32-VpnAuthorizationScoped': { reason: '<why these users may reach this whole network>', findings: ['Everything', 'AllUsersToVpc', 'GroupToVpc'] },
   'Art32-VpnConnectionsLogged': { reason: '<where connections to this endpoint are logged instead>' },
   'Art32-HumanRoleRequiresMfa': { reason: '<how the people who assume this role prove a second factor>' },
   'Art32-DbConnectScoped': {

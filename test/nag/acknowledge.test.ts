@@ -116,11 +116,8 @@ describe('qualifyRuleId', () => {
     );
   });
 
-  // Known bug in lib/nag/acknowledge.ts (reported, not owned here): without a pack
-  // namespace, an inline finding whose value after `::` has a hyphen before any colon
-  // (`Region::us-east-1`, `Action::rds-db:connect`) is read as `<namespace>::<rule>`,
-  // so the form cdk-nag prints is refused. Remove `.failing` once the regex is fixed.
-  test.failing.each([
+  // A finding's own `::` (Region::us-east-1) must not be read as a pack namespace.
+  test.each([
     'GDPR-Art44-RegionReferencesAllowed[Region::us-east-1]',
     'GDPR-Art32-NoWildcardDataAccess[Action::rds-db:connect]',
   ])('accepts the inline finding form cdk-nag prints: %s', (printed) => {

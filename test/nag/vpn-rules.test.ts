@@ -29,6 +29,7 @@ describe(SCOPED, () => {
   let allGroupsToWiderCidr: ec2.ClientVpnAuthorizationRule;
   let scopedEndpoint: ec2.ClientVpnEndpoint;
   let vpc: ec2.Vpc;
+  let groupToVpc: ec2.ClientVpnAuthorizationRule;
 
   beforeAll(() => {
     const stack = newStack();
@@ -42,6 +43,7 @@ describe(SCOPED, () => {
     groupToInternet = scopedEndpoint.addAuthorizationRule('MarketingToInternet', { cidr: '0.0.0.0/0', groupId: 'marketing' });
     allGroupsToVpcCidrLiteral = scopedEndpoint.addAuthorizationRule('AllToVpcLiteral', { cidr: '10.0.0.0/16' });
     allGroupsToWiderCidr = scopedEndpoint.addAuthorizationRule('AllToTenSlashEight', { cidr: '10.0.0.0/8' });
+    groupToVpc = scopedEndpoint.addAuthorizationRule('SalesToVpc', { cidr: '10.0.0.0/16', groupId: 'sales' });
     report = validate(stack);
   });
 
@@ -52,7 +54,7 @@ describe(SCOPED, () => {
 
   test('non-compliant: authorizeAllUsersToVpcCidr: true (every user to the whole VPC)', () => {
     const rule = wholeVpcAllUsers.node.findChild('AuthorizeAll');
-    expect(ruleFindingsOn(report, rule, SCOPED)).toEqual([SCOPED]);
+    expect(ruleFindingsOn(report, rule, SCOPED)).toEqual([`${SCOPED}[AllUsersToVpc]`]);
   });
 
   test('compliant: one group to one database subnet', () => {
@@ -60,15 +62,19 @@ describe(SCOPED, () => {
   });
 
   test('non-compliant: a group authorized to 0.0.0.0/0', () => {
-    expect(ruleFindingsOn(report, groupToInternet, SCOPED)).toEqual([SCOPED]);
+    expect(ruleFindingsOn(report, groupToInternet, SCOPED)).toEqual([`${SCOPED}[Everything]`]);
   });
 
   test('non-compliant: every group to the VPC CIDR written out', () => {
-    expect(ruleFindingsOn(report, allGroupsToVpcCidrLiteral, SCOPED)).toEqual([SCOPED]);
+    expect(ruleFindingsOn(report, allGroupsToVpcCidrLiteral, SCOPED)).toEqual([`${SCOPED}[AllUsersToVpc]`]);
   });
 
   test('non-compliant: every group to a CIDR wider than the VPC', () => {
-    expect(ruleFindingsOn(report, allGroupsToWiderCidr, SCOPED)).toEqual([SCOPED]);
+    expect(ruleFindingsOn(report, allGroupsToWiderCidr, SCOPED)).toEqual([`${SCOPED}[AllUsersToVpc]`]);
+  });
+
+  test('non-compliant: one group to the whole VPC instead of the database subnets', () => {
+    expect(ruleFindingsOn(report, groupToVpc, SCOPED)).toEqual([`${SCOPED}[GroupToVpc]`]);
   });
 
   test('not applicable: the endpoint itself', () => {

@@ -8,22 +8,23 @@ export const VpnAuthorizationScoped: GdprRule = {
   id: 'Art32-VpnAuthorizationScoped',
   article: 'Art. 32(1)(b), Art. 25(2)',
   level: NagMessageLevel.ERROR,
-  info: 'A Client VPN authorization rule lets every user reach the whole VPC (or everything).',
+  info: 'A Client VPN authorization rule reaches further than the subnets a role needs: everything, or a whole VPC.',
   explanation:
     'Art. 25(2): by default, personal data must not be made accessible to an indefinite number of people. VPN users must be authorized per group and only to the subnets their role needs (the database subnets), never to the whole network.',
   trigger:
-    '`AWS::EC2::ClientVpnAuthorizationRule` targeting 0.0.0.0/0, or with `AuthorizeAllGroups: true` and a target that covers a whole VPC of the stack (what `authorizeAllUsersToVpcCidr` creates).',
+    '`AWS::EC2::ClientVpnAuthorizationRule` targeting 0.0.0.0/0 (`Everything`), authorizing all users to a target that covers a whole VPC of the stack, as `authorizeAllUsersToVpcCidr` does (`AllUsersToVpc`), or authorizing a group to a whole VPC of the stack (`GroupToVpc`).',
   fix: 'Set `authorizeAllUsersToVpcCidr: false` and add one authorization rule per identity-provider group, each to the database subnets only.',
   check(node: CfnResource): NagRuleResult {
     const { type, properties } = resolved(node);
     if (type !== 'AWS::EC2::ClientVpnAuthorizationRule') return NagRuleCompliance.NOT_APPLICABLE;
     const target = properties.TargetNetworkCidr;
-    if (target === '0.0.0.0/0') return NagRuleCompliance.NON_COMPLIANT;
-    if (!isTrue(properties.AuthorizeAllGroups)) return NagRuleCompliance.COMPLIANT;
-    if (typeof target !== 'string') return NagRuleCompliance.NON_COMPLIANT; // cannot prove it is narrower than the VPC
+    const allUsers = isTrue(properties.AuthorizeAllGroups);
+    if (target === '0.0.0.0/0') return ['Everything'];
+    if (typeof target !== 'string') return allUsers ? ['AllUsersToVpc'] : NagRuleCompliance.COMPLIANT; // cannot prove it is narrower than the VPC
     const vpcCidrs = [...stackResources(node).values()]
       .filter((r) => r.type === 'AWS::EC2::VPC' && typeof r.properties.CidrBlock === 'string')
       .map((r) => r.properties.CidrBlock as string);
-    return vpcCidrs.some((vpc) => cidrContains(target, vpc)) ? NagRuleCompliance.NON_COMPLIANT : NagRuleCompliance.COMPLIANT;
+    if (!vpcCidrs.some((vpc) => cidrContains(target, vpc))) return NagRuleCompliance.COMPLIANT;
+    return [allUsers ? 'AllUsersToVpc' : 'GroupToVpc'];
   },
 };

@@ -1,0 +1,166 @@
+/* eslint-disable @typescript-eslint/no-explicit-any */
+import type { Migration } from '../database/migrations';
+import { relationOf, schemaColumns } from '../database/schema-columns';
+import type { SynthesizedStack } from './policies';
+import { readable } from './readable';
+
+export type CategoryAccess = 'read-write' | 'read' | 'write' | 'exists-only' | 'none';
+
+export interface MatrixRow {
+  /** Logical id of the IAM role. */
+  readonly iamRole: string;
+  /** Database users the role may connect as (rds-db:connect), `*` for any. */
+  readonly databaseUsers: string[];
+  /** What the role can do with each data category, through those users. */
+  readonly categories: Record<string, CategoryAccess>;
+  /** Consent purpose limiting which contacts the user sees, if any. */
+  readonly consentScope?: string;
+  readonly dataSubjectRequests: boolean;
+  /** Keys the role may decrypt (kms:Decrypt), secrets it may read (secretsmanager:GetSecretValue). */
+  readonly decrypts: string[];
+  readonly readsSecrets: string[];
+}
+
+const asList = (v: unknown): any[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+
+interface Statement {
+  effect: string;
+  actions: string[];
+  resources: string[];
+  conditional: boolean;
+}
+
+function statementsOf(documents: any[]): Statement[] {
+  return documents.flatMap((doc) =>
+    asList(doc?.Statement).map((s: any) => ({
+      effect: s.Effect,
+      actions: asList(s.Action).map(String),
+      resources: asList(readable(s.Resource)).map((r: any) => (typeof r === 'string' ? r : JSON.stringify(r))),
+      conditional: s.Condition !== undefined,
+    })),
+  );
+}
+
+/** Resources on which the statements allow an action (unconditional denies removed; conditions such as the region guard ignored). */
+function allowed(statements: Statement[], action: string): string[] {
+  const grants = (effect: string) =>
+    statements.filter((s) => s.effect === effect && s.actions.some((a) => glob(a).test(action))).flatMap((s) => s.resources);
+  const denied = statements.filter((s) => s.effect === 'Deny' && !s.conditional && s.actions.some((a) => glob(a).test(action))).flatMap((s) => s.resources);
+  return grants('Allow').filter((r) => !denied.some((d) => glob(d).test(r)));
+}
+
+interface UserPrivileges {
+  select: Set<string>;
+  write: Set<string>;
+  consent?: string;
+  dsr: boolean;
+}
+
+/** Column privileges per database user, parsed from the catalog SQL the stack sends to the database. */
+function databasePrivileges(catalogSql: string): Map<string, UserPrivileges> {
+  const users = new Map<string, UserPrivileges>();
+  const user = (name: string) => {
+    if (!users.has(name)) users.set(name, { select: new Set(), write: new Set(), dsr: false });
+    return users.get(name) as UserPrivileges;
+  };
+  for (const [, privilege, columns, schema, table, name] of catalogSql.matchAll(/GRANT (SELECT|INSERT|UPDATE) \(([^)]*)\) ON "(\w+)"\."(\w+)" TO "(\w+)";/g)) {
+    for (const column of columns.split(',').map((c) => c.trim().replace(/"/g, ''))) {
+      const key = `${schema}.${table}.${column}`;
+      (privilege === 'SELECT' ? user(name).select : user(name).write).add(key);
+    }
+  }
+  for (const [, name, purpose] of catalogSql.matchAll(/CREATE POLICY "\w+_select" ON "crm"\."contacts" FOR SELECT TO "(\w+)" USING \("crm"\."has_active_consent"\("id", '(\w+)'\)\)/g)) {
+    user(name).consent = purpose;
+  }
+  for (const [, name] of catalogSql.matchAll(/GRANT EXECUTE ON FUNCTION "gdpr"\."export_contact"\(uuid\), "gdpr"\."erase_contact"\(uuid, text\) TO "(\w+)";/g)) {
+    user(name).dsr = true;
+  }
+  return users;
+}
+
+/**
+ * Who can do what with which data category, computed from the synthesized
+ * output only: the IAM policies say which database users each role may
+ * connect as, the catalog SQL in the template says what each user may do with
+ * each column, and the migrations' column comments say which category each
+ * column holds.
+ */
+export function accessMatrix(stacks: readonly SynthesizedStack[], migrations: readonly Migration[]): { categories: string[]; rows: MatrixRow[] } {
+  const columns = schemaColumns(migrations).filter((c) => c.category !== undefined);
+  const categories = [...new Set(columns.map((c) => c.category as string))];
+  const rows: MatrixRow[] = [];
+  for (const { template } of stacks) {
+    const resources = template.Resources;
+    const schema = Object.values(resources).find((r: any) => r.Type === 'Custom::ContactSchema') as any;
+    const privileges = databasePrivileges(schema?.Properties?.CatalogSql ?? '');
+    for (const [roleId, role] of Object.entries(resources)) {
+      if (role.Type !== 'AWS::IAM::Role') continue;
+      const attached = new Set(asList(role.Properties?.ManagedPolicyArns).map((a: any) => a?.Ref));
+      const documents = [
+        ...asList(role.Properties?.Policies).map((p: any) => p.PolicyDocument),
+        ...Object.entries(resources)
+          .filter(([id, r]: [string, any]) => (r.Type === 'AWS::IAM::ManagedPolicy' || r.Type === 'AWS::IAM::Policy') && (attached.has(id) || asList(r.Properties?.Roles).some((x: any) => x?.Ref === roleId)))
+          .map(([, r]: [string, any]) => r.Properties.PolicyDocument),
+      ];
+      const statements = statementsOf(documents);
+      const connect = allowed(statements, 'rds-db:connect');
+      const databaseUsers = [...new Set(connect.map((r) => (r === '*' ? '*' : (r.split(':dbuser:')[1]?.split('/').pop() ?? r))))];
+      const reachable = databaseUsers.includes('*') ? [...privileges.keys()] : databaseUsers.filter((u) => privileges.has(u));
+      const access: Record<string, CategoryAccess> = {};
+      for (const category of categories) {
+        const cols = columns.filter((c) => c.category === category);
+        const key = (c: (typeof cols)[number]) => `${relationOf(c)}.${c.column}`;
+        const read = reachable.some((u) => cols.some((c) => c.kind === 'category' && privileges.get(u)?.select.has(key(c))));
+        const write = reachable.some((u) => cols.some((c) => privileges.get(u)?.write.has(key(c))));
+        const flag = reachable.some((u) => cols.some((c) => c.kind === 'flag' && privileges.get(u)?.select.has(key(c))));
+        access[category] = read && write ? 'read-write' : read ? 'read' : write ? 'write' : flag ? 'exists-only' : 'none';
+      }
+      const consent = [...new Set(reachable.map((u) => privileges.get(u)?.consent).filter(Boolean))] as string[];
+      rows.push({
+        iamRole: roleId,
+        databaseUsers,
+        categories: access,
+        consentScope: consent.length > 0 ? consent.join(', ') : undefined,
+        dataSubjectRequests: reachable.some((u) => privileges.get(u)?.dsr),
+        decrypts: allowed(statements, 'kms:Decrypt'),
+        readsSecrets: allowed(statements, 'secretsmanager:GetSecretValue'),
+      });
+    }
+  }
+  return { categories, rows: rows.sort((a, b) => a.iamRole.localeCompare(b.iamRole)) };
+}
+
+const SYMBOL: Record<CategoryAccess, string> = { 'read-write': 'RW', read: 'R', write: 'W', 'exists-only': 'flag', none: '—' };
+
+export function renderAccessMatrix(matrix: { categories: string[]; rows: MatrixRow[] }): string {
+  const header = ['IAM role', 'connects as', ...matrix.categories, 'sees', 'DSR', 'decrypts', 'reads secrets'];
+  const lines = [
+    '# Access matrix',
+    '',
+    'Computed from the synthesized templates, not from the configuration: the IAM policies of each role',
+    '(rds-db:connect) give the database users it can sign in as; the catalog SQL the stack sends to the',
+    'database gives what each user may do with each column; the column comments of the migrations give',
+    'the category of each column. R read, W write, RW both, flag: may know that data of this special',
+    'category exists, not the detail; — no access. "sees" is the consent purpose that limits which contacts',
+    'a role sees. DSR: may run the access export and the erasure (art. 15, 17). Region guard denies are',
+    'conditional and not shown.',
+    '',
+    `| ${header.join(' | ')} |`,
+    `| ${header.map(() => '---').join(' | ')} |`,
+    ...matrix.rows.map(
+      (r) =>
+        `| ${[
+          r.iamRole,
+          r.databaseUsers.join(', ') || '—',
+          ...matrix.categories.map((c) => SYMBOL[r.categories[c]]),
+          r.databaseUsers.length === 0 ? '—' : (r.consentScope ? `consent: ${r.consentScope}` : 'all contacts'),
+          r.dataSubjectRequests ? 'yes' : '—',
+          r.decrypts.join(', ') || '—',
+          r.readsSecrets.join(', ') || '—',
+        ].join(' | ')} |`,
+    ),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */

@@ -1,0 +1,22 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import type { BaselineConfig } from '../config/schema';
+import { addBaselineChecks } from '../nag/baseline-checks';
+import { addBaselineStacks } from '../stacks/baseline-app';
+import type { SynthesizedStack } from './policies';
+
+/** Synthesizes the baseline for a configuration, as `cdk synth` does, and returns its stack templates. */
+export function synthesizeBaseline(config: BaselineConfig): SynthesizedStack[] {
+  const outdir = mkdtempSync(join(tmpdir(), 'gdpr-review-'));
+  try {
+    const app = new App({ outdir });
+    addBaselineStacks(app, config);
+    addBaselineChecks(app);
+    const assembly = app.synth();
+    return assembly.stacks.map((s) => ({ name: s.stackName, template: JSON.parse(readFileSync(join(assembly.directory, s.templateFile), 'utf8')) }));
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}

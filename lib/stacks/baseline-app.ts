@@ -1,0 +1,17 @@
+import { Stack } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { BaselineConfig } from '../config/schema';
+import { ContactBaselineStack } from './contact-baseline-stack';
+
+/** Name of the reference stack. Public API: renaming it would create a new stack. */
+export const BASELINE_STACK_NAME = 'GdprContactBaseline';
+
+/**
+ * Every stack of the baseline for a configuration, added to an app (or
+ * stage). The CDK app (bin/app.ts), the review outputs and the tests all
+ * build the baseline through this function, so they see the same stacks.
+ */
+export function addBaselineStacks(scope: Construct, config: BaselineConfig): Stack[] {
+  const main = new ContactBaselineStack(scope, BASELINE_STACK_NAME, { config });
+  return [main];
+}

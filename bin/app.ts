@@ -21,8 +21,8 @@ function cliContext(): Record<string, unknown> {
   return json ? (JSON.parse(json) as Record<string, unknown>) : {};
 }
 
-function loadConfigOrExit(): BaselineConfig {
-  const path = cliContext().config;
+function loadConfigOrExit(context: Record<string, unknown>): BaselineConfig {
+  const path = context.config;
   try {
     return loadConfigFile(typeof path === 'string' ? path : DEFAULT_CONFIG);
   } catch (err) {
@@ -34,11 +34,14 @@ function loadConfigOrExit(): BaselineConfig {
   }
 }
 
-const config = loadConfigOrExit();
+const context = cliContext();
+const config = loadConfigOrExit(context);
 // aws-cdk-lib's built-in CloudFormation validator runs cfn-lint rules inside the synth and takes
 // most of its time; the same checks run, stricter (warnings fail too), in `npm run check:templates`
-// and in CI with cfn-lint itself. See "Where each check runs" in the README.
-const app = new App({ builtinCloudFormationValidation: false });
+// and in CI with cfn-lint itself. `-c cfnValidation=true` turns it back on. See "Where each check
+// runs" in the README.
+const cfnValidation = context.cfnValidation === true || context.cfnValidation === 'true';
+const app = new App({ builtinCloudFormationValidation: cfnValidation });
 addBaselineStacks(app, config);
 
 // Every check on: the GDPR pack and cdk-nag's reference packs.

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { ToolError } from '../lib/check/guard';
 
 /**
  * Rules never reported. Keep this list short and say why for each entry.
@@ -35,7 +36,7 @@ export interface LintResult {
 }
 
 /** A problem running the tool itself (not a finding in a template). */
-export class ToolError extends Error {}
+export { ToolError };
 
 /**
  * The cfn-lint command: $CFN_LINT, then the venv `.ci/run` creates, then PATH.

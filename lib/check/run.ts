@@ -7,6 +7,7 @@ import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PC
 import { GdprChecks, GDPR_PACK_NAME } from '../nag/gdpr-checks';
 import { GDPR_RULES } from '../nag/rules';
 import { ALLOWED_REGIONS_CONTEXT, DEFAULT_ALLOWED_REGIONS } from '../residency/regions';
+import { controlTowerRules, findCfnGuard, guardTemplates } from './guard';
 import { InputError, TemplateInput } from './templates';
 
 /** The rule packs `check` can run; GDPR always runs. */
@@ -44,11 +45,34 @@ export interface Acknowledgment {
   readonly resourceType: string;
 }
 
+/** Control Tower Guard findings as check findings (one per failing resource). */
+export function guardFindings(inputs: readonly TemplateInput[]): Finding[] {
+  const byPath = new Map(inputs.map((i) => [i.path, i]));
+  const raw = guardTemplates(findCfnGuard(), controlTowerRules(), inputs.map((i) => i.path), '/');
+  return raw.flatMap((g) => {
+    const input = [...byPath.values()].find((i) => g.template === i.path || g.template.endsWith(i.path.replace(/^\.?\//, '')));
+    const resources = g.resources.length > 0 ? g.resources : ['(template)'];
+    return resources.map((logicalId) => ({
+      pack: 'ControlTower',
+      ruleId: g.controls[0] ?? g.rule,
+      rule: g.controls[0] ?? g.rule,
+      level: 'error' as const,
+      message: `${g.requirement || g.rule} (${g.rule})`,
+      template: input?.path ?? g.template,
+      stack: input?.name ?? g.template,
+      logicalId,
+      resourceType: input?.template.Resources[logicalId]?.Type ?? 'unknown',
+    }));
+  });
+}
+
 export interface CheckOptions {
   /** Regions personal data may live in. @default the EU member-state regions */
   readonly allowedRegions?: readonly string[];
   /** Packs besides GDPR, by key of PACKS. @default none */
   readonly packs?: readonly string[];
+  /** Also run the AWS Control Tower proactive controls (cfn-guard). @default false */
+  readonly guard?: boolean;
 }
 
 export interface CheckResult {
@@ -140,6 +164,7 @@ export function checkTemplates(inputs: readonly TemplateInput[], options: CheckO
         }
       }
     });
+    if (options.guard) findings.push(...guardFindings(inputs));
     return {
       templates: inputs.map((i) => ({ path: i.path, region: i.region as string, resources: Object.keys(i.template.Resources).length })),
       findings,

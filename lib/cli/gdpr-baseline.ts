@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, join, relative } from 'node:path';
 import { Catalog } from '../catalog/catalog';
 import { FORMATS, Format, formatHuman, formatJson, formatSarif } from '../check/format';
+import { ToolError } from '../check/guard';
 import { checkTemplates, PACKS } from '../check/run';
 import { InputError, loadTemplates } from '../check/templates';
 import { ConfigError } from '../config/errors';
@@ -24,6 +25,7 @@ Commands:
       --config FILE              take the allowed regions from a configuration
       --allowed-regions LIST     comma-separated allowed regions (default: EU member-state regions)
       --packs LIST               also run cdk-nag packs: aws-solutions, hipaa, nist, pci (or all)
+      --guard                    also run the 237 AWS Control Tower proactive controls (cfn-guard)
       --format FORMAT            human (default), json or sarif
       --output FILE              write the report to FILE instead of standard output
   policies [--config FILE] [--out DIR]
@@ -82,7 +84,8 @@ function option(args: string[], name: string): string | undefined {
 class UsageError extends Error {}
 
 function check(io: CliIo, args: string[]): number {
-  const path = args.find((a, i) => !a.startsWith('-') && (i === 0 || !args[i - 1].startsWith('--')));
+  const flags = ['--guard'];
+  const path = args.find((a, i) => !a.startsWith('-') && (i === 0 || !args[i - 1].startsWith('--') || flags.includes(args[i - 1])));
   if (!path) throw new UsageError('check needs a path: a cdk.out directory, a template file or a directory of templates');
   const format = (option(args, '--format') ?? 'human') as Format;
   if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}; got ${format}`);
@@ -91,7 +94,7 @@ function check(io: CliIo, args: string[]): number {
   const allowedRegions = configPath ? permittedRegions(loadConfigFile(configPath)) : listed;
   const packsOption = option(args, '--packs');
   const packs = packsOption === 'all' ? Object.keys(PACKS) : packsOption?.split(',').map((p) => p.trim());
-  const result = checkTemplates(loadTemplates(path, option(args, '--region')), { allowedRegions, packs });
+  const result = checkTemplates(loadTemplates(path, option(args, '--region')), { allowedRegions, packs, guard: args.includes('--guard') });
   const report =
     format === 'json' ? formatJson(result) : format === 'sarif' ? formatSarif(result, PACKAGE_VERSION) : formatHuman(result);
   const output = option(args, '--output');
@@ -132,7 +135,7 @@ export function runCli(argv: string[], io: CliIo = PROCESS_IO): number {
         throw new UsageError(`unknown command "${command}"; run gdpr-baseline --help`);
     }
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof UsageError || err instanceof InputError) {
+    if (err instanceof ConfigError || err instanceof UsageError || err instanceof InputError || err instanceof ToolError) {
       io.err(`gdpr-baseline: ${err.message}\n`);
       return 2;
     }

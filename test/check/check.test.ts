@@ -59,6 +59,13 @@ describe('check on a hand-written template that leaves the contact database open
     expect(rule).toMatchObject({ id: 'GDPR-Art32-DatabaseIamAuth', properties: { article: 'Art. 32(1)(b), Art. 32(4)' } });
   });
 
+  test('--guard adds the AWS Control Tower proactive controls', () => {
+    const guarded = checkTemplates(loadTemplates(fixture('insecure.yaml'), 'eu-west-3'), { guard: true });
+    expect(guarded.findings.filter((f) => f.pack === 'ControlTower').map((f) => `${f.ruleId} ${f.logicalId}`)).toEqual(
+      expect.arrayContaining(['CT.EC2.PR.3 OpenGroup', 'CT.EC2.PR.11 PublicSubnet']),
+    );
+  });
+
   test('the command exits 1 on findings', () => {
     const run = cli(fixture('insecure.yaml'), '--region', 'eu-west-3', '--format', 'json');
     expect(run.status).toBe(1);

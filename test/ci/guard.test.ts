@@ -2,15 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import {
-  CONTROL_TOWER_RULES,
-  countRuleFiles,
-  findCfnGuard,
-  findTemplates,
-  guardTemplates,
-  templateRegions,
-  UsageError,
-} from '../../bin/guard';
+import { CONTROL_TOWER_RULES, findTemplates, templateRegions, UsageError } from '../../bin/guard';
+import { countRuleFiles, findCfnGuard, guardTemplates } from '../../lib/check/guard';
 import { findCfnLint, lintTemplates } from '../../bin/lint-templates';
 
 /**

@@ -12,7 +12,14 @@ import { databaseSql, renderDatabaseSql } from '../database/database-sql';
 import { GeneratedFile, reviewFiles, schemaFile } from '../review/outputs';
 import { synthesizeBaseline } from '../review/synthesize';
 
-const REPO_ROOT = join(__dirname, '..', '..');
+/** The package root (the folder with package.json), from the sources or from the compiled dist/. */
+function packageRoot(from: string): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+const REPO_ROOT = packageRoot(__dirname);
 const DEFAULT_CONFIG = join(REPO_ROOT, 'lib', 'config', 'default.json');
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 

@@ -80,6 +80,14 @@ export function referencedResource(node: CfnResource, value: unknown): ResolvedR
   return id === undefined ? undefined : stackResources(node).get(id);
 }
 
+/**
+ * A database that holds data itself: an RDS cluster, or an RDS instance
+ * outside a cluster (an Aurora instance holds none: its cluster does).
+ */
+export function isDatabase(r: Pick<ResolvedResource, 'type' | 'properties'>): boolean {
+  return r.type === 'AWS::RDS::DBCluster' || (r.type === 'AWS::RDS::DBInstance' && r.properties.DBClusterIdentifier === undefined);
+}
+
 export function asArray(value: unknown): unknown[] {
   return Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
 }

@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import type { GdprRule } from '../rule';
-import { isTrue, resolved } from '../resolve';
+import { isDatabase, isTrue, resolved } from '../resolve';
 
 export const DatabaseDeletionProtected: GdprRule = {
   id: 'Art5-DatabaseDeletionProtected',
@@ -13,9 +13,9 @@ export const DatabaseDeletionProtected: GdprRule = {
   trigger: '`AWS::RDS::DBCluster`, and `AWS::RDS::DBInstance` outside a cluster, without `DeletionProtection: true`.',
   fix: 'Set `deletionProtection: true` on the cluster.',
   check(node: CfnResource): NagRuleResult {
-    const { type, properties } = resolved(node);
-    const standaloneInstance = type === 'AWS::RDS::DBInstance' && properties.DBClusterIdentifier === undefined;
-    if (type !== 'AWS::RDS::DBCluster' && !standaloneInstance) return NagRuleCompliance.NOT_APPLICABLE;
+    const db = resolved(node);
+    if (!isDatabase(db)) return NagRuleCompliance.NOT_APPLICABLE;
+    const { properties } = db;
     return isTrue(properties.DeletionProtection) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
 };

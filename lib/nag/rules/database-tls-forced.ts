@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import type { GdprRule } from '../rule';
-import { referencedResource, resolved } from '../resolve';
+import { isDatabase, referencedResource, resolved } from '../resolve';
 
 const ON = ['1', 1, true, 'ON', 'on', 'true'];
 
@@ -16,9 +16,9 @@ export const DatabaseTlsForced: GdprRule = {
     '`AWS::RDS::DBCluster` (and `AWS::RDS::DBInstance` outside a cluster) whose parameter group is not in the stack or does not set `rds.force_ssl` (PostgreSQL) or `require_secure_transport` (MySQL) to 1/ON.',
   fix: "Give the cluster a parameter group with `'rds.force_ssl': '1'`.",
   check(node: CfnResource): NagRuleResult {
-    const { type, properties } = resolved(node);
-    const standaloneInstance = type === 'AWS::RDS::DBInstance' && properties.DBClusterIdentifier === undefined;
-    if (type !== 'AWS::RDS::DBCluster' && !standaloneInstance) return NagRuleCompliance.NOT_APPLICABLE;
+    const db = resolved(node);
+    if (!isDatabase(db)) return NagRuleCompliance.NOT_APPLICABLE;
+    const { type, properties } = db;
     const group = referencedResource(node, type === 'AWS::RDS::DBCluster' ? properties.DBClusterParameterGroupName : properties.DBParameterGroupName);
     const parameters = (group?.properties.Parameters ?? {}) as Record<string, unknown>;
     const forced = ON.includes(parameters['rds.force_ssl'] as never) || ON.includes(parameters.require_secure_transport as never);

@@ -1,5 +1,6 @@
 import type { BaselineConfig } from '../config/schema';
 import { permittedRegions } from '../config/schema';
+import { DEFAULT_ALLOWED_PHRASES, DEFAULT_NOTE_TERMS, NOTE_CATEGORIES, NOTE_LANGUAGES, NoteCategory, NoteLanguage } from '../config/note-terms';
 
 /**
  * The data catalog: the pure, typed model every layer is derived from
@@ -34,6 +35,45 @@ export interface AccessRole {
   readonly flags: readonly DataCategory[];
   /** May run the data-subject access export and erasure (art. 15, 17). */
   readonly dataSubjectRights: boolean;
+  /** Owns the relationship: reads the contacts approaching the end of their retention (crm.recontact_due). */
+  readonly recontact?: boolean;
+}
+
+/** One term of the notes check: a note that contains it is held for the DPO. */
+export interface NoteTerm {
+  readonly category: NoteCategory;
+  readonly language: NoteLanguage;
+  readonly term: string;
+}
+
+/** Storage limitation (art. 5(1)(e)) and the notes check (art. 9, 10), as the database applies them. */
+export interface LifecycleSettings {
+  /** Contacts are listed for recontact this many days before the end of their retention. */
+  readonly recontactDays: number;
+  /** EventBridge schedule of the retention purge. */
+  readonly purgeSchedule: string;
+  /** Shipped terms minus the excluded ones, plus the configured ones, each once per category and language. */
+  readonly noteTerms: readonly NoteTerm[];
+  /** Phrases never flagged. */
+  readonly allowedPhrases: readonly string[];
+}
+
+/** The terms the notes check uses for a configuration. */
+export function noteTermsOf(config: Pick<BaselineConfig, 'notesCheck'>): NoteTerm[] {
+  const excluded = new Set(config.notesCheck.excludedTerms.map((t) => t.toLowerCase()));
+  const out: NoteTerm[] = [];
+  const seen = new Set<string>();
+  for (const category of Object.keys(NOTE_CATEGORIES) as NoteCategory[]) {
+    for (const language of NOTE_LANGUAGES) {
+      const shipped = DEFAULT_NOTE_TERMS[category][language].filter((t) => !excluded.has(t.toLowerCase()));
+      for (const term of [...shipped, ...(config.notesCheck.extraTerms[category]?.[language] ?? [])]) {
+        const key = `${category}:${language}:${term.toLowerCase()}`;
+        if (!seen.has(key)) out.push({ category, language, term });
+        seen.add(key);
+      }
+    }
+  }
+  return out;
 }
 
 export interface ConsentPurpose {
@@ -56,6 +96,7 @@ export class Catalog {
   readonly roles: readonly AccessRole[];
   readonly consentPurposes: readonly ConsentPurpose[];
   readonly access: AccessSettings;
+  readonly lifecycle: LifecycleSettings;
   /** Every region personal data may be stored or processed in. */
   readonly permittedRegions: readonly string[];
   private readonly byName: ReadonlyMap<string, DataCategory>;
@@ -81,9 +122,16 @@ export class Catalog {
       consentPurpose: r.consentPurpose,
       flags: r.flags.map((n) => this.category(n)),
       dataSubjectRights: r.dataSubjectRights,
+      recontact: r.recontact,
     }));
     this.consentPurposes = config.consentPurposes.map((p) => ({ name: p.name, description: p.description }));
     this.access = { ...config.access };
+    this.lifecycle = {
+      recontactDays: config.retention.recontactDays,
+      purgeSchedule: config.retention.purgeSchedule,
+      noteTerms: noteTermsOf(config),
+      allowedPhrases: [...new Set([...DEFAULT_ALLOWED_PHRASES, ...config.notesCheck.allowedPhrases])],
+    };
     this.permittedRegions = permittedRegions(config);
   }
 

@@ -7,6 +7,7 @@ import {
   isEuMemberStateRegion,
 } from '../residency/regions';
 import { cidrsOverlap, isPrivateCidr, parseCidr } from './cidr';
+import { defaultNoteTerms, NOTE_CATEGORIES, NOTE_TERM_PATTERN, NoteCategory } from './note-terms';
 
 /**
  * The one schema of the configuration. TypeScript types are inferred from it,
@@ -93,6 +94,78 @@ const roleSchema = z
     consentPurpose: identifier('a consent purpose').optional(),
     flags: z.array(z.string()).default([]),
     dataSubjectRights: z.boolean().default(false),
+    /** Owns the relationship: reads crm.recontact_due, the contacts approaching the end of their retention. */
+    recontact: z.boolean().default(false),
+  })
+  .strict();
+
+/** An EventBridge schedule: cron(...) with six fields, or rate(...). */
+const scheduleExpression = z.string().regex(/^(cron\(\S+ \S+ \S+ \S+ \S+ \S+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/, {
+  message: 'an EventBridge schedule is cron(minutes hours day-of-month month day-of-week year), such as cron(30 2 * * ? *), or rate(1 day)',
+});
+
+/** The database user the retention purge signs in as: no catalog role may take the name. */
+export const PURGE_DATABASE_USER = 'retention_purge';
+
+/** Retention purge and recontact defaults (README, "Retention and recontact"). */
+export const RETENTION_DEFAULTS = { recontactDays: 60, purgeSchedule: 'cron(30 2 * * ? *)' } as const;
+
+const retentionSchema = z
+  .object({
+    /** How many days before the end of its retention a contact is listed in crm.recontact_due. */
+    recontactDays: z.number().int().min(1).max(365).default(RETENTION_DEFAULTS.recontactDays),
+    /** When the retention purge runs (UTC). */
+    purgeSchedule: scheduleExpression.default(RETENTION_DEFAULTS.purgeSchedule),
+  })
+  .strict();
+
+const noteTerm = z.string().max(60).regex(NOTE_TERM_PATTERN, {
+  message: "a term is letters, digits, spaces, hyphens or apostrophes, optionally ending with * (any ending), such as musulman* or trade union",
+});
+const noteTermLists = z
+  .object({ fr: z.array(noteTerm).default([]), en: z.array(noteTerm).default([]) })
+  .strict();
+
+const notesCheckSchema = z
+  .object({
+    /** Terms added to the shipped lists, per category and language. */
+    extraTerms: z
+      .object(Object.fromEntries(Object.keys(NOTE_CATEGORIES).map((c) => [c, noteTermLists.optional()])) as Record<NoteCategory, z.ZodOptional<typeof noteTermLists>>)
+      .strict()
+      .default({}),
+    /** Shipped terms not to look for (as written in lib/config/note-terms.ts). */
+    excludedTerms: z.array(z.string()).default([]),
+    /** Phrases never flagged (names of institutions, streets), added to the shipped ones. */
+    allowedPhrases: z.array(noteTerm).default([]),
+  })
+  .strict();
+
+/** Breach detection defaults (README, "Breach detection and the 72-hour clock"). */
+export const BREACH_DEFAULTS = {
+  guardDuty: false,
+  timeZone: 'Europe/Paris',
+  exportAlarm: { megabytesPerHour: 512 },
+  trailRetentionDays: 365,
+} as const;
+
+const breachSchema = z
+  .object({
+    /** GuardDuty with RDS Protection is enabled in the account: route its findings on the database to the DPO. */
+    guardDuty: z.boolean().default(BREACH_DEFAULTS.guardDuty),
+    /** Time zone the DPO reads the 72-hour deadline in (IANA name). */
+    timeZone: z
+      .string()
+      .refine((tz) => { try { new Intl.DateTimeFormat('en-GB', { timeZone: tz }); return true; } catch { return false; } }, {
+        message: 'an IANA time zone such as Europe/Paris',
+      })
+      .default(BREACH_DEFAULTS.timeZone),
+    /** Unusual export volume: data sent by the database to its clients in one hour. */
+    exportAlarm: z
+      .object({ megabytesPerHour: z.number().int().min(1).max(1_000_000).default(BREACH_DEFAULTS.exportAlarm.megabytesPerHour) })
+      .strict()
+      .default({ ...BREACH_DEFAULTS.exportAlarm }),
+    /** How long the trail's log files are kept (at least a year: the breach register, art. 33(5)). */
+    trailRetentionDays: z.number().int().min(365, { message: 'keep the trail at least 365 days: it documents breaches (art. 33(5))' }).max(3650).default(BREACH_DEFAULTS.trailRetentionDays),
   })
   .strict();
 
@@ -180,6 +253,9 @@ export const configSchema = z
       .default({ maxSessionHours: 1, mfaMaxAgeSeconds: 3600, trustedPrincipalArns: [] }),
     /** Art. 30(1)(c): the categories of people whose data the database holds. */
     dataSubjects: z.array(z.string().min(1)).min(1).default(['prospects', 'customers', 'business contacts']),
+    retention: retentionSchema.default({ ...RETENTION_DEFAULTS }),
+    notesCheck: notesCheckSchema.default({ extraTerms: {}, excludedTerms: [], allowedPhrases: [] }),
+    breach: breachSchema.default({ ...BREACH_DEFAULTS, exportAlarm: { ...BREACH_DEFAULTS.exportAlarm } }),
     consentPurposes: z.array(consentPurposeSchema).default([]),
     categories: z.array(categorySchema).min(1),
     roles: z.array(roleSchema).min(1),
@@ -294,6 +370,8 @@ function crossFieldChecks(value: unknown, ctx: z.RefinementCtx): void {
     problem(['database', 'backupRetentionDays'], `backups must not outlive the longest category retention (${longest} days)`);
   }
 
+  lifecycleChecks(cfg, problem);
+
   const purposeNames = new Set<string>();
   list(cfg.consentPurposes).forEach((purpose, i) => {
     const name = str(purpose?.name);
@@ -352,6 +430,23 @@ function crossFieldChecks(value: unknown, ctx: z.RefinementCtx): void {
     }
     if (anyAuth && !saml && role?.vpnGroupId) {
       problem(['roles', i, 'vpnGroupId'], 'group ids only work with SAML VPN authentication; remove it or configure vpn.authentication.saml');
+    }
+  });
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/** Retention, recontact and the notes check. */
+function lifecycleChecks(cfg: any, problem: (path: (string | number)[], message: string) => void): void {
+  list(cfg.roles).forEach((role, i) => {
+    if (role?.name === PURGE_DATABASE_USER) {
+      problem(['roles', i, 'name'], `${PURGE_DATABASE_USER} is the database user of the retention purge; choose another role name`);
+    }
+  });
+  const shipped = new Map(defaultNoteTerms().map((t) => [t.toLowerCase(), t]));
+  list(cfg.notesCheck?.excludedTerms).forEach((term, i) => {
+    if (typeof term === 'string' && !shipped.has(term.toLowerCase())) {
+      problem(['notesCheck', 'excludedTerms', i], 'not a shipped term; name it exactly as lib/config/note-terms.ts writes it (a term you added yourself is removed from extraTerms instead)');
     }
   });
 }

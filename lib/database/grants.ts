@@ -1,4 +1,5 @@
 import type { AccessRole, Catalog } from '../catalog/catalog';
+import { lifecycleDataSql, lifecycleRoleSql, purgeUserSql, rowVisibility } from './lifecycle-sql';
 import { relationOf, SchemaColumn } from './schema-columns';
 
 /** The role Aurora grants to users that log in with IAM database authentication. */
@@ -48,9 +49,10 @@ export function rolePrivileges(role: AccessRole, columns: readonly SchemaColumn[
       (c) => (c.kind === 'category' && reads.has(c.category as string)) || (c.kind === 'flag' && flags.has(c.category as string)),
     );
     const writable = cols.filter((c) => c.kind === 'category' && writes.has(c.category as string));
-    // Reference data (no personal data at all) is readable by every role.
+    // Reference data (no personal data, no reference to a contact) is readable by every role.
+    const reference = personal.length === 0 && !cols.some((c) => c.kind === 'key');
     const select =
-      personal.length === 0 ? cols : readable.length > 0 ? [...cols.filter((c) => c.kind === 'structural' || c.kind === 'key'), ...readable] : [];
+      reference ? cols : readable.length > 0 ? [...cols.filter((c) => c.kind === 'structural' || c.kind === 'key'), ...readable] : [];
     const insert = writable.length > 0 ? [...cols.filter((c) => c.kind === 'key'), ...writable] : [];
     const privileges = { select: select.map((c) => c.column), insert: insert.map((c) => c.column), update: writable.map((c) => c.column) };
     if (privileges.select.length + privileges.insert.length > 0) result.set(relation, privileges);
@@ -96,7 +98,7 @@ END $$;`);
     if (p.update.length > 0) out.push(`GRANT UPDATE (${cols(p.update)}) ON ${rel(relation)} TO ${r};`);
     if (!input.rowSecurityTables.includes(relation)) continue;
     const key = q(contactIdColumn(relation, input.columns));
-    const visible = role.consentPurpose ? `"crm"."has_active_consent"(${key}, ${lit(role.consentPurpose)})` : 'true';
+    const visible = rowVisibility(role, relation, input.columns, role.consentPurpose ? `"crm"."has_active_consent"(${key}, ${lit(role.consentPurpose)})` : 'true');
     const policies: [string, string][] = [
       ['select', `FOR SELECT TO ${r} USING (${visible})`],
       ['insert', `FOR INSERT TO ${r} WITH CHECK (true)`],
@@ -116,6 +118,7 @@ END $$;`);
     out.push(`GRANT SELECT ON "gdpr"."audit_log", "gdpr"."erasure_log" TO ${r};`);
     out.push(`GRANT EXECUTE ON FUNCTION "gdpr"."export_contact"(uuid), "gdpr"."erase_contact"(uuid, text) TO ${r};`);
   }
+  out.push(...lifecycleRoleSql(role, input.columns, (relation) => (privileges.get(relation)?.insert.length ?? 0) > 0));
   return out;
 }
 
@@ -140,6 +143,7 @@ export function catalogSql(input: DatabaseCatalogInput): string {
       `INSERT INTO "crm"."purposes" ("name", "description") VALUES (${lit(purpose.name)}, ${lit(purpose.description)}) ON CONFLICT ("name") DO UPDATE SET "description" = EXCLUDED."description";`,
     );
   }
+  out.push(...lifecycleDataSql(catalog, input.columns));
   for (const role of catalog.roles) out.push('', ...roleSql(role, input));
   const names = catalog.roles.map((r) => lit(r.name)).join(', ');
   out.push(
@@ -162,5 +166,6 @@ BEGIN
   END LOOP;
 END $$;`,
   );
+  out.push(...purgeUserSql(input.columns, RDS_IAM_ROLE));
   return `${out.join('\n')}\n`;
 }

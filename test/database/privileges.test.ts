@@ -200,7 +200,8 @@ describe('the DPO answers access and erasure requests', () => {
     // Every table of every schema, every row rendered as text: neither the contact's values nor rows keyed by it remain
     // (the audit log and erasure log keep the random contact id only, never a value).
     const { rows: relations } = await admin.query(
-      "SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_schema IN ('crm', 'gdpr', 'meta') AND table_type = 'BASE TABLE'",
+      // The notes check's term lists are configuration, not data about anyone (they hold words such as "wheelchair").
+      "SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_schema IN ('crm', 'gdpr', 'meta') AND table_type = 'BASE TABLE' AND table_name NOT IN ('note_terms', 'note_allowed_phrases')",
     );
     for (const { t } of relations) {
       const { rows } = await admin.query(`SELECT count(*)::int AS n FROM ${t} x WHERE x::text ~ $1`, ['subject@example\\.fr|Diallo.*subject|quiet room|vegetarian|wheelchair|61000']);
@@ -254,7 +255,7 @@ describe('the write path keeps the date of the last action', () => {
 describe('the catalog SQL is idempotent and follows the configuration', () => {
   test('running it again changes nothing', async () => {
     const sql = databaseSql(catalog);
-    await expect(migrate(admin, sql.migrations, sql.catalogSql)).resolves.toEqual({ applied: [], skipped: [1] });
+    await expect(migrate(admin, sql.migrations, sql.catalogSql)).resolves.toEqual({ applied: [], skipped: sql.migrations.map((m) => m.version) });
   });
 
   test('a role removed from the configuration loses its privileges and its login', async () => {

@@ -3,6 +3,7 @@ import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Catalog } from '../../lib/catalog/catalog';
 import { databaseSql } from '../../lib/database/database-sql';
+import { loadMigrations } from '../../lib/database/migrations';
 import { BUNDLES_DIR } from '../../lib/runtime/bundles';
 import type { CustomResourceEvent } from '../../lib/runtime/cfn-response';
 import { createMigrateHandler } from '../../lib/runtime/migrate';
@@ -61,7 +62,8 @@ const event = (RequestType: CustomResourceEvent['RequestType'], sql = catalogSql
 describe('the schema migrations custom resource handler, against a real PostgreSQL', () => {
   test('Create applies every migration and the catalog privileges, and reports success', async () => {
     await handler(event('Create'));
-    expect(responses).toEqual([expect.objectContaining({ Status: 'SUCCESS', RequestId: 'req-Create', LogicalResourceId: 'SchemaResource', Data: { Applied: '1' } })]);
+    const versions = loadMigrations(join(BUNDLES_DIR, 'migrate', 'sql')).map((m) => m.version).join(',');
+    expect(responses).toEqual([expect.objectContaining({ Status: 'SUCCESS', RequestId: 'req-Create', LogicalResourceId: 'SchemaResource', Data: { Applied: versions } })]);
     const { rows } = await db.admin.query("SELECT has_column_privilege('accounting', 'crm.bookings', 'amount_cents', 'SELECT') AS granted");
     expect(rows[0].granted).toBe(true);
   });

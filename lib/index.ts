@@ -2,6 +2,7 @@
 export * from './config/schema';
 export { ConfigError } from './config/errors';
 export { loadConfigFile, parseConfig } from './config/load';
+export type { ParseOptions } from './config/load';
 export { configJsonSchema } from './config/json-schema';
 export { Catalog } from './catalog/catalog';
 export type { AccessRole, DataCategory } from './catalog/catalog';
@@ -22,6 +23,19 @@ export { ContactDatabase, CONTACT_DATABASE_ENGINE, CONTACT_DATABASE_NAME, CONTAC
 export type { ContactDatabaseProps } from './database/contact-database';
 export { AccessRoles, OPERATOR_ROLE_NAME } from './access/access-roles';
 export type { AccessRolesProps, DatabaseAccessRole } from './access/access-roles';
+export { ProcessorGrants } from './processors/processor-grants';
+export type { ProcessorGrantsProps } from './processors/processor-grants';
+export { ProcessorGrant } from './processors/processor-grant';
+export type { ProcessorGrantProps } from './processors/processor-grant';
+export { ExtractsBucket } from './processors/extracts-bucket';
+export type { ExtractsBucketProps, ProcessorPrefixOptions } from './processors/extracts-bucket';
+export { PROCESSOR_LOCATION_METADATA, PROCESSOR_TAG, TRANSFER_MECHANISM_METADATA } from './processors/markers';
+export { extractPlan, extractQuery } from './processors/extract-plan';
+export type { ExtractPlan, RelatedRows } from './processors/extract-plan';
+export { pseudonymiser, PSEUDONYM_KEY_BYTES } from './processors/pseudonym';
+export type { Pseudonymiser } from './processors/pseudonym';
+export { EXTRACT_USER_PREFIX } from './catalog/catalog';
+export type { Subcontractor } from './catalog/catalog';
 export { ContactBaselineStack } from './stacks/contact-baseline-stack';
 export type { ContactBaselineStackProps } from './stacks/contact-baseline-stack';
 export { GdprChecks, GDPR_PACK_NAME } from './nag/gdpr-checks';

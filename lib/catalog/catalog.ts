@@ -1,4 +1,4 @@
-import type { BaselineConfig } from '../config/schema';
+import type { BaselineConfig, TransferMechanism } from '../config/schema';
 import { permittedRegions } from '../config/schema';
 import { DEFAULT_ALLOWED_PHRASES, DEFAULT_NOTE_TERMS, NOTE_CATEGORIES, NOTE_LANGUAGES, NoteCategory, NoteLanguage } from '../config/note-terms';
 
@@ -19,6 +19,8 @@ export interface DataCategory {
   /** True for art. 9 special categories. */
   readonly special: boolean;
   readonly specialCategoryCondition?: string;
+  /** Names or reaches the person (name, e-mail, phone, address, free text): never in a pseudonymised extract. */
+  readonly directIdentifier: boolean;
 }
 
 export interface AccessRole {
@@ -81,6 +83,40 @@ export interface ConsentPurpose {
   readonly description: string;
 }
 
+/** Prefix of the database user a processor's extract job signs in as. */
+export const EXTRACT_USER_PREFIX = 'extract_';
+
+/** A processor (art. 28) and what it receives. */
+export interface Subcontractor {
+  readonly name: string;
+  /** The processor's AWS account, the only one that may assume its role. */
+  readonly accountId: string;
+  /** Agreed with the processor; required by the role's trust policy (sts:ExternalId). */
+  readonly externalId: string;
+  readonly purpose: string;
+  readonly categories: readonly DataCategory[];
+  /** The data processing agreement (art. 28(3)). */
+  readonly contractReference: string;
+  /** Region where the processor processes the data. */
+  readonly location: string;
+  /** First day of access, YYYY-MM-DD (access starts at 00:00 UTC). */
+  readonly startDate: string;
+  /** Access ends at 00:00 UTC on this day, YYYY-MM-DD; extracts expire the same day. */
+  readonly expiryDate: string;
+  /** Required when the location is outside the EU (art. 44-46). */
+  readonly transferMechanism?: { readonly type: TransferMechanism; readonly reference: string };
+  readonly specialCategoryJustification?: string;
+  /** True (the default): direct identifiers replaced by a keyed pseudonym, identifying categories refused. */
+  readonly pseudonymised: boolean;
+  readonly identifiedReason?: string;
+  /** When set, only contacts with an active consent for this purpose are extracted. */
+  readonly consentPurpose?: string;
+  /** How long one extract is kept before it expires (never after expiryDate). */
+  readonly extractRetentionDays: number;
+  /** The PostgreSQL user its extract job signs in as: `extract_<name>`. */
+  readonly databaseUser: string;
+}
+
 export interface AccessSettings {
   readonly maxSessionHours: number;
   readonly mfaMaxAgeSeconds: number;
@@ -96,6 +132,7 @@ export class Catalog {
   readonly roles: readonly AccessRole[];
   readonly consentPurposes: readonly ConsentPurpose[];
   readonly access: AccessSettings;
+  readonly subcontractors: readonly Subcontractor[];
   readonly lifecycle: LifecycleSettings;
   /** Every region personal data may be stored or processed in. */
   readonly permittedRegions: readonly string[];
@@ -110,6 +147,7 @@ export class Catalog {
       retentionDays: c.retentionDays,
       special: c.sensitivity === 'special',
       specialCategoryCondition: c.specialCategoryCondition,
+      directIdentifier: c.directIdentifier,
     }));
     this.byName = new Map(this.categories.map((c) => [c.name, c]));
     this.roles = config.roles.map((r) => ({
@@ -126,6 +164,24 @@ export class Catalog {
     }));
     this.consentPurposes = config.consentPurposes.map((p) => ({ name: p.name, description: p.description }));
     this.access = { ...config.access };
+    this.subcontractors = config.subcontractors.map((s) => ({
+      name: s.name,
+      accountId: s.accountId,
+      externalId: s.externalId,
+      purpose: s.purpose,
+      categories: s.categories.map((n) => this.category(n)),
+      contractReference: s.contractReference,
+      location: s.location,
+      startDate: s.startDate,
+      expiryDate: s.expiryDate,
+      transferMechanism: s.transferMechanism,
+      specialCategoryJustification: s.specialCategoryJustification,
+      pseudonymised: s.pseudonymised,
+      identifiedReason: s.identifiedReason,
+      consentPurpose: s.consentPurpose,
+      extractRetentionDays: s.extractRetentionDays,
+      databaseUser: `${EXTRACT_USER_PREFIX}${s.name}`,
+    }));
     this.lifecycle = {
       recontactDays: config.retention.recontactDays,
       purgeSchedule: config.retention.purgeSchedule,
@@ -146,6 +202,12 @@ export class Catalog {
   role(name: string): AccessRole {
     const found = this.roles.find((r) => r.name === name);
     if (!found) throw new Error(`unknown role "${name}"; declared: ${this.roles.map((r) => r.name).join(', ')}`);
+    return found;
+  }
+
+  subcontractor(name: string): Subcontractor {
+    const found = this.subcontractors.find((s) => s.name === name);
+    if (!found) throw new Error(`unknown subcontractor "${name}"; declared: ${this.subcontractors.map((s) => s.name).join(', ') || '(none)'}`);
     return found;
   }
 

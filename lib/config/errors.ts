@@ -43,7 +43,9 @@ function show(value: unknown): string {
 function describe(issue: z.core.$ZodIssue, found: boolean): string {
   switch (issue.code) {
     case 'invalid_type':
-      return found ? `expected ${issue.expected}` : `required (${issue.expected}) but missing`;
+      if (found) return `expected ${issue.expected}`;
+      // A field may say why it is required (its own message); zod's default starts with "Invalid input".
+      return issue.message && !issue.message.startsWith('Invalid input') ? issue.message : `required (${issue.expected}) but missing`;
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_union':

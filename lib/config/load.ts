@@ -1,10 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, renderIssues } from './errors';
-import { BaselineConfig, configSchema } from './schema';
+import { BaselineConfig, configSchema, configSchemaAt } from './schema';
+
+export interface ParseOptions {
+  /**
+   * The time the configuration is judged at (a processor grant that expired is refused).
+   * @default - the current time
+   */
+  readonly now?: Date;
+}
 
 /** Validates an already-parsed configuration object. Throws ConfigError listing every problem. */
-export function parseConfig(input: unknown, source = 'config'): BaselineConfig {
-  const result = configSchema.safeParse(input);
+export function parseConfig(input: unknown, source = 'config', options: ParseOptions = {}): BaselineConfig {
+  const { now } = options;
+  const result = (now ? configSchemaAt(() => now) : configSchema).safeParse(input);
   if (!result.success) {
     throw new ConfigError(source, renderIssues(input, result.error.issues));
   }
@@ -12,7 +21,7 @@ export function parseConfig(input: unknown, source = 'config'): BaselineConfig {
 }
 
 /** Reads and validates a JSON configuration file. Throws ConfigError on any problem. */
-export function loadConfigFile(path: string): BaselineConfig {
+export function loadConfigFile(path: string, options: ParseOptions = {}): BaselineConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -26,5 +35,5 @@ export function loadConfigFile(path: string): BaselineConfig {
   } catch (err) {
     throw new ConfigError(path, [`(file): not valid JSON: ${(err as Error).message}`]);
   }
-  return parseConfig(input, path);
+  return parseConfig(input, path, options);
 }

@@ -1,5 +1,6 @@
-import type { AccessRole, Catalog } from '../catalog/catalog';
+import type { AccessRole, Catalog, Subcontractor } from '../catalog/catalog';
 import { lifecycleDataSql, lifecycleRoleSql, purgeUserSql, rowVisibility } from './lifecycle-sql';
+import { CONTACT_ID_COLUMN, CONTACTS_RELATION } from './contact-table';
 import { relationOf, SchemaColumn } from './schema-columns';
 
 /** The role Aurora grants to users that log in with IAM database authentication. */
@@ -64,9 +65,42 @@ function contactIdColumn(relation: string, columns: readonly SchemaColumn[]): st
   return columns.find((c) => relationOf(c) === relation && c.kind === 'key')?.column ?? 'id';
 }
 
-function roleSql(role: AccessRole, input: DatabaseCatalogInput): string[] {
+/** The database role of a processor's extract job: reads the granted categories, writes nothing. */
+export function extractRole(sub: Subcontractor): AccessRole {
+  return {
+    name: sub.databaseUser,
+    description: `extract job of processor ${sub.name}, contract ${sub.contractReference}`,
+    reads: sub.categories,
+    writes: [],
+    flags: [],
+    consentPurpose: sub.consentPurpose,
+    dataSubjectRights: false,
+  };
+}
+
+/**
+ * What an extract job may read: the contact id (to compute the pseudonym),
+ * the contact reference of each table it reads, and the columns of the
+ * granted categories. Nothing else: no timestamps, no authors, no other
+ * category, no write.
+ */
+export function extractPrivileges(sub: Subcontractor, columns: readonly SchemaColumn[]): Map<string, RelationPrivileges> {
+  const granted = new Set(sub.categories.map((c) => c.name));
+  const byRelation = new Map<string, SchemaColumn[]>();
+  for (const c of columns) byRelation.set(relationOf(c), [...(byRelation.get(relationOf(c)) ?? []), c]);
+  const result = new Map<string, RelationPrivileges>();
+  for (const [relation, cols] of byRelation) {
+    const readable = cols.filter((c) => c.kind === 'category' && granted.has(c.category as string));
+    const isContacts = relation === CONTACTS_RELATION;
+    if (readable.length === 0 && !isContacts) continue;
+    const keys = isContacts ? cols.filter((c) => c.column === CONTACT_ID_COLUMN) : cols.filter((c) => c.kind === 'key');
+    result.set(relation, { select: [...keys, ...readable].map((c) => c.column), insert: [], update: [] });
+  }
+  return result;
+}
+
+function roleSql(role: AccessRole, input: DatabaseCatalogInput, privileges = rolePrivileges(role, input.columns)): string[] {
   const r = q(role.name);
-  const privileges = rolePrivileges(role, input.columns);
   const out: string[] = [];
   const describe = [
     `reads ${role.reads.map((c) => c.name).join(', ') || 'nothing'}`,
@@ -145,7 +179,8 @@ export function catalogSql(input: DatabaseCatalogInput): string {
   }
   out.push(...lifecycleDataSql(catalog, input.columns));
   for (const role of catalog.roles) out.push('', ...roleSql(role, input));
-  const names = catalog.roles.map((r) => lit(r.name)).join(', ');
+  for (const sub of catalog.subcontractors) out.push('', ...roleSql(extractRole(sub), input, extractPrivileges(sub, input.columns)));
+  const names = [...catalog.roles.map((r) => r.name), ...catalog.subcontractors.map((s) => s.databaseUser)].map(lit).join(', ');
   out.push(
     '',
     '-- Roles the kit created earlier and the configuration no longer lists: no privilege, no login.',

@@ -39,6 +39,18 @@ const HINTS: Readonly<Record<string, AcknowledgmentHint>> = {
     findings: ['Resource::<arn>', 'NotResource::<arn>'],
   },
   'Art32-NoWildcardDataAccess': { reason: '<why this grant on every resource reaches no personal data>', findings: ['Action::<action>'] },
+  'Art28-ProcessorTrustBounded': {
+    reason: '<why this other account cannot be a confused deputy, or when its access ends>',
+    findings: ['ExternalId::<accounts>', 'Expiry::<accounts>'],
+  },
+  'Art28-ProcessorNoDatabaseAccess': {
+    reason: '<why this processor may reach the contact database>',
+    findings: ['Action::<action>', 'ManagedPolicy::<arn>'],
+  },
+  'Art44-ProcessorTransferMechanism': {
+    reason: '<where the processor processes the data, or the chapter V basis of the transfer>',
+    findings: ['LocationUndeclared', 'NoTransferMechanism::<region>'],
+  },
 };
 
 /** Rule ids that have an acknowledgment hint (a test checks they all still exist). */

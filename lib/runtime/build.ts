@@ -2,12 +2,12 @@ import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { MIGRATIONS_DIR } from '../database/migrations';
-import { BUNDLES_DIR, bundleDir, HandlerName, HANDLERS } from './bundles';
+import { BUNDLES_DIR, bundleDir, DEFAULT_EXTERNAL, HandlerName, HANDLERS, type HandlerSpec } from './bundles';
 
 /** Bundles every handler into `root` (default lib/runtime/dist). Development only: needs esbuild. */
 export function bundleHandlers(root = BUNDLES_DIR): void {
-  for (const [name, { entry, withMigrations }] of Object.entries(HANDLERS)) {
-    const out = bundleDir(name as HandlerName, root);
+  for (const [name, { entry, withMigrations, external }] of Object.entries(HANDLERS) as [HandlerName, HandlerSpec][]) {
+    const out = bundleDir(name, root);
     rmSync(out, { recursive: true, force: true });
     buildSync({
       entryPoints: [join(__dirname, entry)],
@@ -17,8 +17,7 @@ export function bundleHandlers(root = BUNDLES_DIR): void {
       platform: 'node',
       target: 'node22',
       format: 'cjs',
-      // The Lambda Node.js runtime provides the AWS SDK v3; pg-native is an optional binding pg never needs here.
-      external: ['@aws-sdk/*', 'pg-native'],
+      external: [...(external ?? DEFAULT_EXTERNAL)],
       legalComments: 'none',
       logLevel: 'silent',
     });

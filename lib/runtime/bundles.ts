@@ -8,10 +8,24 @@ import { join } from 'node:path';
  */
 export const BUNDLES_DIR = join(__dirname, 'dist');
 
+/** What a bundle leaves to the Lambda runtime: the AWS SDK v3 it provides; pg-native is an optional binding pg never needs here. */
+export const DEFAULT_EXTERNAL: readonly string[] = ['@aws-sdk/*', 'pg-native'];
+
+export interface HandlerSpec {
+  /** Entry point, relative to lib/runtime. */
+  readonly entry: string;
+  /** Copy the SQL migrations next to the bundle. */
+  readonly withMigrations: boolean;
+  /** Imports left to the runtime. @default DEFAULT_EXTERNAL */
+  readonly external?: readonly string[];
+}
+
 export const HANDLERS = {
   'close-default-security-group': { entry: 'close-default-security-group.ts', withMigrations: false },
   migrate: { entry: 'migrate.ts', withMigrations: true },
-} as const;
+  // @aws-sdk/rds-signer (IAM database authentication) is not among the clients the runtime provides: bundled, with its credential chain.
+  extract: { entry: 'extract.ts', withMigrations: false, external: ['@aws-sdk/client-*', 'pg-native'] },
+} as const satisfies Record<string, HandlerSpec>;
 
 export type HandlerName = keyof typeof HANDLERS;
 

@@ -9,6 +9,7 @@ import { SchemaMigrations } from '../database/schema-migrations';
 import { CustomerManagedKey } from '../keys/customer-managed-key';
 import { ContactNetwork } from '../network/contact-network';
 import { VpnAccess } from '../network/vpn-access';
+import { ProcessorGrants } from '../processors/processor-grants';
 import { ALLOWED_REGIONS_CONTEXT } from '../residency/regions';
 import { RegionGuard } from '../residency/region-guard';
 import { acknowledgeBaselineFindings } from './acknowledgements';
@@ -33,6 +34,8 @@ export class ContactBaselineStack extends Stack {
   public readonly schema: SchemaMigrations;
   public readonly regionGuard: RegionGuard;
   public readonly access: AccessRoles;
+  /** Processor (subcontractor) grants and their extracts; absent when the configuration declares none. */
+  public readonly processors?: ProcessorGrants;
 
   constructor(scope: Construct, id: string, props: ContactBaselineStackProps) {
     const { config } = props;
@@ -106,6 +109,19 @@ export class ContactBaselineStack extends Stack {
 
     // One IAM role per catalog role, MFA only, each connecting as its own database user; plus the operator role.
     this.access = new AccessRoles(this, 'Access', { catalog: this.catalog, cluster: this.database.cluster });
+
+    // One time-bound role per processor, reading only its own pseudonymised extracts, and the job that writes them.
+    if (this.catalog.subcontractors.length > 0) {
+      this.processors = new ProcessorGrants(this, 'Processors', {
+        catalog: this.catalog,
+        database: this.database,
+        vpc: this.network.vpc,
+        subnets: this.network.accessSubnets,
+        logsKey: this.logsKey,
+      });
+      // The extract jobs sign in as roles the schema function creates.
+      for (const grant of Object.values(this.processors.grants)) grant.job.function.node.addDependency(this.schema.resource);
+    }
 
     acknowledgeBaselineFindings(this);
   }

@@ -25,6 +25,9 @@ describe('the GDPR pack', () => {
       ['GDPR-Art32-HumanRoleRequiresMfa', NagMessageLevel.ERROR],
       ['GDPR-Art32-DbConnectScoped', NagMessageLevel.ERROR],
       ['GDPR-Art32-NoWildcardDataAccess', NagMessageLevel.ERROR],
+      ['GDPR-Art28-ProcessorTrustBounded', NagMessageLevel.ERROR],
+      ['GDPR-Art28-ProcessorNoDatabaseAccess', NagMessageLevel.ERROR],
+      ['GDPR-Art44-ProcessorTransferMechanism', NagMessageLevel.ERROR],
     ]);
   });
 

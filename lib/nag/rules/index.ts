@@ -7,6 +7,9 @@ import { DbConnectScoped } from './db-connect-scoped';
 import { EncryptedWithCmk } from './encrypted-with-cmk';
 import { HumanRoleRequiresMfa } from './human-role-requires-mfa';
 import { NoWildcardDataAccess } from './no-wildcard-data-access';
+import { ProcessorNoDatabaseAccess } from './processor-no-database-access';
+import { ProcessorTransferMechanism } from './processor-transfer-mechanism';
+import { ProcessorTrustBounded } from './processor-trust-bounded';
 import { RegionGuardAttached } from './region-guard-attached';
 import { RegionReferencesAllowed } from './region-references-allowed';
 import { StackRegionAllowed } from './stack-region-allowed';
@@ -30,6 +33,9 @@ export const GDPR_RULES: readonly GdprRule[] = [
   HumanRoleRequiresMfa,
   DbConnectScoped,
   NoWildcardDataAccess,
+  ProcessorTrustBounded,
+  ProcessorNoDatabaseAccess,
+  ProcessorTransferMechanism,
 ];
 
 export {
@@ -41,6 +47,9 @@ export {
   EncryptedWithCmk,
   HumanRoleRequiresMfa,
   NoWildcardDataAccess,
+  ProcessorNoDatabaseAccess,
+  ProcessorTransferMechanism,
+  ProcessorTrustBounded,
   RegionGuardAttached,
   RegionReferencesAllowed,
   StackRegionAllowed,

@@ -229,6 +229,8 @@ export class ProcessorGrant extends Construct {
         }),
       ],
     });
+    // The extract is written to /tmp before the upload: about 250 bytes per contact, so 4 GiB holds some 15 million contacts.
+    (this.job.function.node.defaultChild as lambda.CfnFunction).ephemeralStorage = { size: EXTRACT_STORAGE_MB };
     props.database.allowConnectionsFrom(this.job.securityGroup, `PostgreSQL from the extract job of processor ${processor.name}`);
     this.job.securityGroup.addEgressRule(props.database.securityGroup, ec2.Port.tcp(CONTACT_DATABASE_PORT), 'PostgreSQL to the contact database');
     acknowledge(
@@ -260,6 +262,9 @@ export class ProcessorGrant extends Construct {
     }
   }
 }
+
+/** Temporary storage of an extract job, in MiB. */
+const EXTRACT_STORAGE_MB = 4096;
 
 function validate(p: Subcontractor): void {
   const problems: string[] = [];

@@ -199,6 +199,7 @@ describe('the pseudonymised extract job', () => {
     expect(fn.Properties.VpcConfig.SubnetIds.length).toBe(2);
     expect(fn.Properties.Timeout).toBe(900);
     expect(fn.Properties.MemorySize).toBe(1769);
+    expect(fn.Properties.EphemeralStorage).toEqual({ Size: 4096 });
     const env = fn.Properties.Environment.Variables;
     expect(env).toMatchObject({
       DB_HOST: '<ContactDatabaseCluster3D2A951D.ReadEndpoint.Address>',

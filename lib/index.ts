@@ -36,6 +36,7 @@ export { pseudonymiser, PSEUDONYM_KEY_BYTES } from './processors/pseudonym';
 export type { Pseudonymiser } from './processors/pseudonym';
 export { EXTRACT_USER_PREFIX } from './catalog/catalog';
 export type { Subcontractor } from './catalog/catalog';
+export * from './backup';
 export { ContactBaselineStack } from './stacks/contact-baseline-stack';
 export type { ContactBaselineStackProps } from './stacks/contact-baseline-stack';
 export { GdprChecks, GDPR_PACK_NAME } from './nag/gdpr-checks';

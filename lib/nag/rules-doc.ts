@@ -51,6 +51,36 @@ const HINTS: Readonly<Record<string, AcknowledgmentHint>> = {
     reason: '<where the processor processes the data, or the chapter V basis of the transfer>',
     findings: ['LocationUndeclared', 'NoTransferMechanism::<region>'],
   },
+  'Art32-BackupVaultOwnKey': {
+    reason: '<why this key protects the backups and nothing they could be lost with>',
+    findings: ['KeySharedWith::<logical id>', 'KeyNotCustomerManaged'],
+  },
+  'Art5-BackupVaultLocked': {
+    reason: '<what stops anyone from deleting these recovery points early, and bounds their retention, instead>',
+    findings: ['NoLock', 'GovernanceMode', 'NoMaxRetention'],
+  },
+  'Art5-RecoveryPointDeletionDenied': { reason: '<what stops anyone from deleting these recovery points instead>', findings: ['Action::<action>'] },
+  'Art44-BackupCopyRegionAllowed': {
+    reason: '<where the destination vault is, and the chapter V basis when outside the EU>',
+    findings: ['Region::<region>', 'RegionUnknown::<rule name>'],
+  },
+  'Art32-DatabaseInBackupPlan': { reason: '<what backs this database up instead, or why it holds no personal data>' },
+  'Art5-NoSecondCopy': {
+    reason: '<why this copy must exist (the incident it restores), who secures and erases it, and when it goes>',
+    findings: [
+      'ReadReplica',
+      'GlobalCluster',
+      'RestoredCopy',
+      'AutomatedBackupReplication',
+      'ZeroEtlIntegration',
+      'DmsReplication',
+      'BucketReplication',
+      'SnapshotShared',
+      'SnapshotCopied',
+      'SnapshotExported',
+      'ManualSnapshot',
+    ],
+  },
 };
 
 /** Rule ids that have an acknowledgment hint (a test checks they all still exist). */

@@ -2,6 +2,8 @@ import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AccessRoles } from '../access/access-roles';
+import { contactBackupSettings } from '../backup/backup-settings';
+import { ContactBackup } from '../backup/contact-backup';
 import { Catalog } from '../catalog/catalog';
 import type { BaselineConfig } from '../config/schema';
 import { ContactDatabase } from '../database/contact-database';
@@ -32,6 +34,7 @@ export class ContactBaselineStack extends Stack {
   public readonly database: ContactDatabase;
   public readonly vpn: VpnAccess;
   public readonly schema: SchemaMigrations;
+  public readonly backup: ContactBackup;
   public readonly regionGuard: RegionGuard;
   public readonly access: AccessRoles;
   /** Processor (subcontractor) grants and their extracts; absent when the configuration declares none. */
@@ -103,6 +106,16 @@ export class ContactBaselineStack extends Stack {
       vpc: this.network.vpc,
       subnets: this.network.accessSubnets,
       logsKey: this.logsKey,
+    });
+
+    // Encrypted, locked backups of the database, copied out of this account's reach and restore-tested.
+    this.backup = new ContactBackup(this, 'Backup', {
+      database: this.database,
+      vpc: this.network.vpc,
+      subnets: this.network.databaseSubnets,
+      availabilityZones: this.zones,
+      retentionBound: Duration.days(this.catalog.longestRetentionDays),
+      ...contactBackupSettings(this, config),
     });
 
     this.regionGuard = new RegionGuard(this, 'RegionGuard', { permittedRegions: this.catalog.permittedRegions });

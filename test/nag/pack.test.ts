@@ -28,6 +28,12 @@ describe('the GDPR pack', () => {
       ['GDPR-Art28-ProcessorTrustBounded', NagMessageLevel.ERROR],
       ['GDPR-Art28-ProcessorNoDatabaseAccess', NagMessageLevel.ERROR],
       ['GDPR-Art44-ProcessorTransferMechanism', NagMessageLevel.ERROR],
+      ['GDPR-Art32-BackupVaultOwnKey', NagMessageLevel.ERROR],
+      ['GDPR-Art5-BackupVaultLocked', NagMessageLevel.ERROR],
+      ['GDPR-Art5-RecoveryPointDeletionDenied', NagMessageLevel.ERROR],
+      ['GDPR-Art44-BackupCopyRegionAllowed', NagMessageLevel.ERROR],
+      ['GDPR-Art32-DatabaseInBackupPlan', NagMessageLevel.ERROR],
+      ['GDPR-Art5-NoSecondCopy', NagMessageLevel.ERROR],
     ]);
   });
 

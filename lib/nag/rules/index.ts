@@ -1,15 +1,21 @@
 import type { GdprRule } from '../rule';
+import { BackupCopyRegionAllowed } from './backup-copy-region-allowed';
+import { BackupVaultLocked } from './backup-vault-locked';
+import { BackupVaultOwnKey } from './backup-vault-own-key';
 import { DatabaseDeletionProtected } from './database-deletion-protected';
 import { DatabaseIamAuth } from './database-iam-auth';
+import { DatabaseInBackupPlan } from './database-in-backup-plan';
 import { DatabaseNotPublic } from './database-not-public';
 import { DatabaseTlsForced } from './database-tls-forced';
 import { DbConnectScoped } from './db-connect-scoped';
 import { EncryptedWithCmk } from './encrypted-with-cmk';
 import { HumanRoleRequiresMfa } from './human-role-requires-mfa';
+import { NoSecondCopy } from './no-second-copy';
 import { NoWildcardDataAccess } from './no-wildcard-data-access';
 import { ProcessorNoDatabaseAccess } from './processor-no-database-access';
 import { ProcessorTransferMechanism } from './processor-transfer-mechanism';
 import { ProcessorTrustBounded } from './processor-trust-bounded';
+import { RecoveryPointDeletionDenied } from './recovery-point-deletion-denied';
 import { RegionGuardAttached } from './region-guard-attached';
 import { RegionReferencesAllowed } from './region-references-allowed';
 import { StackRegionAllowed } from './stack-region-allowed';
@@ -36,20 +42,32 @@ export const GDPR_RULES: readonly GdprRule[] = [
   ProcessorTrustBounded,
   ProcessorNoDatabaseAccess,
   ProcessorTransferMechanism,
+  BackupVaultOwnKey,
+  BackupVaultLocked,
+  RecoveryPointDeletionDenied,
+  BackupCopyRegionAllowed,
+  DatabaseInBackupPlan,
+  NoSecondCopy,
 ];
 
 export {
+  BackupCopyRegionAllowed,
+  BackupVaultLocked,
+  BackupVaultOwnKey,
   DatabaseDeletionProtected,
   DatabaseIamAuth,
+  DatabaseInBackupPlan,
   DatabaseNotPublic,
   DatabaseTlsForced,
   DbConnectScoped,
   EncryptedWithCmk,
   HumanRoleRequiresMfa,
+  NoSecondCopy,
   NoWildcardDataAccess,
   ProcessorNoDatabaseAccess,
   ProcessorTransferMechanism,
   ProcessorTrustBounded,
+  RecoveryPointDeletionDenied,
   RegionGuardAttached,
   RegionReferencesAllowed,
   StackRegionAllowed,

@@ -1,0 +1,54 @@
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { CustomerManagedKey } from '../keys/customer-managed-key';
+
+/** The AWS Backup job events that mean a backup, a copy out of reach or a restore (test) did not happen. */
+export const BACKUP_FAILURE_EVENTS = {
+  source: ['aws.backup'],
+  detailType: ['Backup Job State Change', 'Copy Job State Change', 'Restore Job State Change'],
+  states: ['FAILED', 'ABORTED', 'EXPIRED'],
+} as const;
+
+/**
+ * Sends every failed, aborted or expired AWS Backup backup, copy and restore
+ * job of the account (restore tests included) to an SNS topic encrypted with
+ * its own customer-managed key, TLS only. Subscribe the operators to
+ * `topic`; the kit does not guess their addresses.
+ */
+export class BackupFailureNotifications extends Construct {
+  public readonly key: kms.IKey;
+  public readonly topic: sns.Topic;
+  public readonly rule: events.Rule;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.key = new CustomerManagedKey(this, 'Key', { description: 'Backup failure notifications topic' });
+    // EventBridge encrypts what it publishes to the topic with this key.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowEventBridgeToPublishToTheEncryptedTopic',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+      }),
+    );
+    this.topic = new sns.Topic(this, 'Topic', {
+      displayName: 'Contact database backup, copy and restore failures',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    this.rule = new events.Rule(this, 'FailedJobs', {
+      description: 'Failed, aborted or expired AWS Backup backup, copy and restore jobs',
+      eventPattern: {
+        source: [...BACKUP_FAILURE_EVENTS.source],
+        detailType: [...BACKUP_FAILURE_EVENTS.detailType],
+        detail: { state: [...BACKUP_FAILURE_EVENTS.states] },
+      },
+      targets: [new targets.SnsTopic(this.topic)],
+    });
+  }
+}

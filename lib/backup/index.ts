@@ -1,0 +1,17 @@
+export { AirGappedBackupVault, AIR_GAPPED_MIN_RETENTION_DAYS } from './air-gapped-vault';
+export type { AirGappedBackupVaultProps } from './air-gapped-vault';
+export { BackupAccountStack } from './backup-account-stack';
+export type { BackupAccountStackProps } from './backup-account-stack';
+export { BackupFailureNotifications, BACKUP_FAILURE_EVENTS } from './backup-failure-notifications';
+export { contactBackupSettings } from './backup-settings';
+export type { ContactBackupSettings } from './backup-settings';
+export { ContactBackup } from './contact-backup';
+export { CONTACT_BACKUP_DEFAULTS } from './defaults';
+export type { ContactBackupProps } from './contact-backup';
+export { copyVaultArn, copyVaultName } from './copy-vault';
+export { DatabaseRestoreTesting } from './database-restore-testing';
+export type { DatabaseRestoreTestingProps } from './database-restore-testing';
+export { LockedBackupVault, MIN_CHANGEABLE_DAYS } from './locked-vault';
+export type { LockedBackupVaultProps, VaultLockProps } from './locked-vault';
+export { PROTECTED_VAULT_ACTIONS, vaultAccessPolicy } from './vault-access-policy';
+export type { VaultAccessPolicyOptions } from './vault-access-policy';

@@ -81,6 +81,18 @@ const HINTS: Readonly<Record<string, AcknowledgmentHint>> = {
       'ManualSnapshot',
     ],
   },
+  'Art33-TrailEncryptedAndValidated': {
+    reason: '<where an encrypted, validated trail records this account instead (an organisation trail)>',
+    findings: ['NoTrail', 'NotEncrypted::<trail logical id>', 'NotValidated::<trail logical id>', 'NotLogging::<trail logical id>'],
+  },
+  'Art33-DpoNotificationTopic': {
+    reason: '<how the DPO is notified of a breach instead>',
+    findings: ['NoDpoTopic', 'NotEncrypted', 'NotSubscribed'],
+  },
+  'Art5-RetentionPurgeScheduled': {
+    reason: '<why this database holds no personal data to purge, or what purges it>',
+    findings: ['NoPurgeFunction', 'NotScheduled'],
+  },
 };
 
 /** Rule ids that have an acknowledgment hint (a test checks they all still exist). */

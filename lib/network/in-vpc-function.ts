@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag/acknowledge';
 
@@ -35,6 +36,24 @@ export interface InVpcFunctionProps {
   readonly reservedConcurrentExecutions?: number;
   /** @default logs.RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Where the events of asynchronous invocations (EventBridge, CloudWatch
+   * alarms) go once every retry failed. The permission to send to it, and to
+   * use its key, is added to the function's managed policy.
+   * @default - none: the function is invoked synchronously (a custom resource), its caller sees a failure
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
+}
+
+function deadLetterStatements(queue?: sqs.IQueue): iam.PolicyStatement[] {
+  if (!queue) return [];
+  const statements = [new iam.PolicyStatement({ sid: 'SendToDeadLetterQueue', actions: ['sqs:SendMessage'], resources: [queue.queueArn] })];
+  if (queue.encryptionMasterKey) {
+    statements.push(
+      new iam.PolicyStatement({ sid: 'EncryptForDeadLetterQueue', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [queue.encryptionMasterKey.keyArn] }),
+    );
+  }
+  return statements;
 }
 
 /**
@@ -89,6 +108,7 @@ export class InVpcFunction extends Construct {
           resources: ['*'],
         }),
         ...(props.statements ?? []),
+        ...deadLetterStatements(props.deadLetterQueue),
       ],
     });
     this.role = new iam.Role(this, 'Role', {
@@ -117,6 +137,10 @@ export class InVpcFunction extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrentExecutions ?? 1,
       tracing: lambda.Tracing.DISABLED,
     });
+    if (props.deadLetterQueue) {
+      // Set on the resource rather than through lambda.Function's deadLetterQueue, which would add an inline policy.
+      (this.function.node.defaultChild as lambda.CfnFunction).deadLetterConfig = { targetArn: props.deadLetterQueue.queueArn };
+    }
 
     acknowledge(
       this.policy,

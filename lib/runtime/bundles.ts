@@ -25,6 +25,9 @@ export const HANDLERS = {
   migrate: { entry: 'migrate.ts', withMigrations: true },
   // @aws-sdk/rds-signer (IAM database authentication) is not among the clients the runtime provides: bundled, with its credential chain.
   extract: { entry: 'extract.ts', withMigrations: false, external: ['@aws-sdk/client-*', 'pg-native'] },
+  // Retention purge: signs in with IAM authentication like the extract job (rds-signer bundled).
+  purge: { entry: 'purge.ts', withMigrations: false, external: ['@aws-sdk/client-*', 'pg-native'] },
+  'breach-notify': { entry: 'breach-notify.ts', withMigrations: false },
 } as const satisfies Record<string, HandlerSpec>;
 
 export type HandlerName = keyof typeof HANDLERS;

@@ -1,14 +1,18 @@
 import { Duration, Stack, StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AccessRoles } from '../access/access-roles';
 import { contactBackupSettings } from '../backup/backup-settings';
 import { ContactBackup } from '../backup/contact-backup';
+import { authorityShortName } from '../breach/authorities';
+import { BreachDetection } from '../breach/breach-detection';
 import { Catalog } from '../catalog/catalog';
 import type { BaselineConfig } from '../config/schema';
 import { ContactDatabase } from '../database/contact-database';
 import { SchemaMigrations } from '../database/schema-migrations';
 import { CustomerManagedKey } from '../keys/customer-managed-key';
+import { RetentionPurge } from '../lifecycle/retention-purge';
 import { ContactNetwork } from '../network/contact-network';
 import { VpnAccess } from '../network/vpn-access';
 import { ProcessorGrants } from '../processors/processor-grants';
@@ -37,6 +41,10 @@ export class ContactBaselineStack extends Stack {
   public readonly backup: ContactBackup;
   public readonly regionGuard: RegionGuard;
   public readonly access: AccessRoles;
+  /** Encrypted audit trail, detections and the DPO's notification with the 72-hour deadline. */
+  public readonly breach: BreachDetection;
+  /** The nightly purge of data past its retention. */
+  public readonly retentionPurge: RetentionPurge;
   /** Processor (subcontractor) grants and their extracts; absent when the configuration declares none. */
   public readonly processors?: ProcessorGrants;
 
@@ -135,6 +143,33 @@ export class ContactBaselineStack extends Stack {
       // The extract jobs sign in as roles the schema function creates.
       for (const grant of Object.values(this.processors.grants)) grant.job.function.node.addDependency(this.schema.resource);
     }
+
+    // Art. 33-34: every sign of a breach reaches the DPO with the deadline; art. 5(1)(e): nothing outlives its retention.
+    this.breach = new BreachDetection(this, 'Breach', {
+      database: this.database,
+      dpoEmail: config.dpo.email,
+      organisation: config.organisation.name,
+      authority: authorityShortName(config.organisation.country),
+      timeZone: config.breach.timeZone,
+      vpc: this.network.vpc,
+      subnets: this.network.accessSubnets,
+      endpointSecurityGroup: this.network.endpointSecurityGroup,
+      logsKey: this.logsKey,
+      guardDuty: config.breach.guardDuty,
+      exportThresholdMegabytesPerHour: config.breach.exportAlarm.megabytesPerHour,
+      trailRetention: Duration.days(config.breach.trailRetentionDays),
+    });
+    this.retentionPurge = new RetentionPurge(this, 'RetentionPurge', {
+      database: this.database,
+      vpc: this.network.vpc,
+      subnets: this.network.accessSubnets,
+      logsKey: this.logsKey,
+      queueKey: this.breach.key,
+      schedule: events.Schedule.expression(this.catalog.lifecycle.purgeSchedule),
+      alarmTopic: this.breach.notification.topic,
+    });
+    // The purge signs in as a database user the schema function creates.
+    this.retentionPurge.rule.node.addDependency(this.schema.resource);
 
     acknowledgeBaselineFindings(this);
   }

@@ -34,6 +34,9 @@ describe('the GDPR pack', () => {
       ['GDPR-Art44-BackupCopyRegionAllowed', NagMessageLevel.ERROR],
       ['GDPR-Art32-DatabaseInBackupPlan', NagMessageLevel.ERROR],
       ['GDPR-Art5-NoSecondCopy', NagMessageLevel.ERROR],
+      ['GDPR-Art33-TrailEncryptedAndValidated', NagMessageLevel.ERROR],
+      ['GDPR-Art33-DpoNotificationTopic', NagMessageLevel.ERROR],
+      ['GDPR-Art5-RetentionPurgeScheduled', NagMessageLevel.ERROR],
     ]);
   });
 

@@ -144,13 +144,15 @@ describe('VPN-only access', () => {
     );
   });
 
-  test('the database admits PostgreSQL only from the VPN, the schema migrations function and the processors\' extract jobs', () => {
+  test('the database admits PostgreSQL only from the VPN, the schema migrations function, the retention purge and the processors\' extract jobs', () => {
     const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress', {
       Properties: { GroupId: { 'Fn::GetAtt': [logicalId(stack.database.securityGroup), 'GroupId'] } },
     })) as any[];
     const jobs = Object.values(stack.processors?.grants ?? {}).map((g) => g.job.securityGroup);
     expect(jobs).toHaveLength(1);
-    const sources = [stack.vpn.securityGroup, stack.schema.handler.securityGroup, ...jobs].map((sg) => ({ 'Fn::GetAtt': [logicalId(sg), 'GroupId'] }));
+    const sources = [stack.vpn.securityGroup, stack.schema.handler.securityGroup, stack.retentionPurge.handler.securityGroup, ...jobs].map((sg) => ({
+      'Fn::GetAtt': [logicalId(sg), 'GroupId'],
+    }));
     expect(ingress.map((i) => [i.Properties.SourceSecurityGroupId, i.Properties.FromPort, i.Properties.ToPort])).toEqual(
       expect.arrayContaining(sources.map((source) => [source, 5432, 5432])),
     );

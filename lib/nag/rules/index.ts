@@ -8,6 +8,7 @@ import { DatabaseInBackupPlan } from './database-in-backup-plan';
 import { DatabaseNotPublic } from './database-not-public';
 import { DatabaseTlsForced } from './database-tls-forced';
 import { DbConnectScoped } from './db-connect-scoped';
+import { DpoNotificationTopic } from './dpo-notification-topic';
 import { EncryptedWithCmk } from './encrypted-with-cmk';
 import { HumanRoleRequiresMfa } from './human-role-requires-mfa';
 import { NoSecondCopy } from './no-second-copy';
@@ -18,8 +19,10 @@ import { ProcessorTrustBounded } from './processor-trust-bounded';
 import { RecoveryPointDeletionDenied } from './recovery-point-deletion-denied';
 import { RegionGuardAttached } from './region-guard-attached';
 import { RegionReferencesAllowed } from './region-references-allowed';
+import { RetentionPurgeScheduled } from './retention-purge-scheduled';
 import { StackRegionAllowed } from './stack-region-allowed';
 import { StatefulResourceRetained } from './stateful-resource-retained';
+import { TrailEncryptedAndValidated } from './trail-encrypted-and-validated';
 import { VpnAuthorizationScoped } from './vpn-authorization-scoped';
 import { VpnConnectionsLogged } from './vpn-connections-logged';
 
@@ -48,6 +51,9 @@ export const GDPR_RULES: readonly GdprRule[] = [
   BackupCopyRegionAllowed,
   DatabaseInBackupPlan,
   NoSecondCopy,
+  TrailEncryptedAndValidated,
+  DpoNotificationTopic,
+  RetentionPurgeScheduled,
 ];
 
 export {
@@ -60,6 +66,7 @@ export {
   DatabaseNotPublic,
   DatabaseTlsForced,
   DbConnectScoped,
+  DpoNotificationTopic,
   EncryptedWithCmk,
   HumanRoleRequiresMfa,
   NoSecondCopy,
@@ -70,8 +77,10 @@ export {
   RecoveryPointDeletionDenied,
   RegionGuardAttached,
   RegionReferencesAllowed,
+  RetentionPurgeScheduled,
   StackRegionAllowed,
   StatefulResourceRetained,
+  TrailEncryptedAndValidated,
   VpnAuthorizationScoped,
   VpnConnectionsLogged,
 };

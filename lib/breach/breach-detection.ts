@@ -1,0 +1,149 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import type { ContactDatabase } from '../database/contact-database';
+import { CustomerManagedKey } from '../keys/customer-managed-key';
+import { AuditTrail } from './audit-trail';
+import { DETECTIONS, EXPORT_VOLUME_DETECTION, GUARDDUTY_DETECTION } from './detections';
+import { DpoNotification } from './dpo-notification';
+
+export interface BreachDetectionProps {
+  /** The contact database: its export volume is watched. */
+  readonly database: ContactDatabase;
+  /** The DPO's address. */
+  readonly dpoEmail: string;
+  /** The controller, named in every message. */
+  readonly organisation: string;
+  /** The supervisory authority to notify (art. 33), named in every message. */
+  readonly authority: string;
+  /**
+   * IANA time zone the deadline is also written in.
+   * @default 'Europe/Paris'
+   */
+  readonly timeZone?: string;
+  readonly vpc: ec2.IVpc;
+  /** Subnets of the notifier and the SNS endpoint. */
+  readonly subnets: ec2.SubnetSelection;
+  /** Security group of the VPC's interface endpoints. */
+  readonly endpointSecurityGroup: ec2.ISecurityGroup;
+  /** Customer-managed key for the log groups (the trail's, the notifier's). */
+  readonly logsKey: kms.IKey;
+  /**
+   * Route GuardDuty findings on the database (RDS Protection) to the DPO.
+   * GuardDuty itself is enabled for the account, usually by the organisation.
+   * @default false
+   */
+  readonly guardDuty?: boolean;
+  /**
+   * Data the database may send its clients in one hour before the DPO is told.
+   * @default 512 MiB
+   */
+  readonly exportThresholdMegabytesPerHour?: number;
+  /**
+   * How long the trail's log files are kept and locked.
+   * @default Duration.days(365)
+   */
+  readonly trailRetention?: Duration;
+}
+
+/**
+ * Breach detection that starts the DPO's 72-hour clock (art. 33, 34):
+ *
+ * - an encrypted, validated, multi-region CloudTrail trail kept in the stack
+ *   region (AuditTrail), which also feeds EventBridge the API calls below;
+ * - one EventBridge rule per detection (lib/breach/detections.ts): a key
+ *   disabled or scheduled for deletion, a backup vault lock or policy change
+ *   (attempts too), a snapshot shared or made public, a database made public,
+ *   a security group opened to the internet, a VPN authorization added
+ *   outside a deployment, the trail stopped or changed; GuardDuty findings on
+ *   the database when `guardDuty` is set;
+ * - an alarm on the data the database sends its clients per hour (the sum of
+ *   NetworkTransmitThroughput over its instances), the sign of a bulk export;
+ * - every detection goes to the notifier (DpoNotification), which e-mails the
+ *   DPO what happened, when it was detected and the deadline 72 hours later.
+ *
+ * One customer-managed key encrypts the trail's log files, its buckets, the
+ * topic and the dead-letter queue.
+ */
+export class BreachDetection extends Construct {
+  public readonly key: CustomerManagedKey;
+  public readonly auditTrail: AuditTrail;
+  public readonly notification: DpoNotification;
+  /** The rules, by detection id. */
+  public readonly rules: Readonly<Record<string, events.Rule>>;
+  public readonly exportAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: BreachDetectionProps) {
+    super(scope, id);
+    const threshold = props.exportThresholdMegabytesPerHour ?? 512;
+    if (!Token.isUnresolved(threshold) && (!Number.isInteger(threshold) || threshold < 1)) {
+      throw new Error(`BreachDetection: exportThresholdMegabytesPerHour must be a whole number of megabytes, at least 1; got ${threshold}`);
+    }
+
+    this.key = new CustomerManagedKey(this, 'Key', {
+      description: 'Breach detection: audit trail log files and buckets, DPO notification topic and dead-letter queue',
+    });
+    this.auditTrail = new AuditTrail(this, 'AuditTrail', {
+      encryptionKey: this.key,
+      logsKey: props.logsKey,
+      retention: props.trailRetention,
+    });
+    this.notification = new DpoNotification(this, 'Dpo', {
+      dpoEmail: props.dpoEmail,
+      organisation: props.organisation,
+      authority: props.authority,
+      timeZone: props.timeZone ?? 'Europe/Paris',
+      encryptionKey: this.key,
+      logsKey: props.logsKey,
+      vpc: props.vpc,
+      subnets: props.subnets,
+      endpointSecurityGroup: props.endpointSecurityGroup,
+    });
+    const notifier = this.notification.notifier.function;
+
+    const rules: Record<string, events.Rule> = {};
+    for (const detection of [...DETECTIONS, ...(props.guardDuty ? [GUARDDUTY_DETECTION] : [])]) {
+      rules[detection.id] = new events.Rule(this, detection.id, {
+        description: `GDPR breach detection: ${detection.description}`.slice(0, 512),
+        eventPattern: detection.pattern,
+        targets: [new targets.LambdaFunction(notifier, { retryAttempts: 8, maxEventAge: Duration.hours(24) })],
+      });
+    }
+    this.rules = rules;
+
+    // Bytes sent to clients in an hour: the hourly average of bytes per second, times 3600, summed over the instances.
+    const instances = props.database.cluster.instanceIdentifiers;
+    const usingMetrics = Object.fromEntries(
+      instances.map((instance, i) => [
+        `m${i}`,
+        new cloudwatch.Metric({
+          namespace: 'AWS/RDS',
+          metricName: 'NetworkTransmitThroughput',
+          dimensionsMap: { DBInstanceIdentifier: instance },
+          statistic: cloudwatch.Stats.AVERAGE,
+          period: Duration.hours(1),
+        }),
+      ]),
+    );
+    const bytesPerHour = new cloudwatch.MathExpression({
+      expression: `(${Object.keys(usingMetrics).map((m) => `FILL(${m}, 0)`).join(' + ')}) * 3600`,
+      usingMetrics,
+      period: Duration.hours(1),
+      label: 'Bytes sent by the contact database to its clients in one hour',
+    });
+    this.exportAlarm = new cloudwatch.Alarm(this, EXPORT_VOLUME_DETECTION.id, {
+      alarmDescription: `The contact database sent more than ${threshold} MB to its clients in one hour`,
+      metric: bytesPerHour,
+      threshold: threshold * 1024 * 1024,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.exportAlarm.addAlarmAction(new cloudwatchActions.LambdaAction(notifier));
+  }
+}

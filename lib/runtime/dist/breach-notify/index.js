@@ -1,0 +1,222 @@
+"use strict";
+var __defProp = Object.defineProperty;
+var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
+var __getOwnPropNames = Object.getOwnPropertyNames;
+var __hasOwnProp = Object.prototype.hasOwnProperty;
+var __export = (target, all) => {
+  for (var name in all)
+    __defProp(target, name, { get: all[name], enumerable: true });
+};
+var __copyProps = (to, from, except, desc) => {
+  if (from && typeof from === "object" || typeof from === "function") {
+    for (let key of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key) && key !== except)
+        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
+  }
+  return to;
+};
+var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);
+
+// lib/runtime/breach-notify.ts
+var breach_notify_exports = {};
+__export(breach_notify_exports, {
+  NOTIFICATION_DEADLINE_HOURS: () => NOTIFICATION_DEADLINE_HOURS,
+  createNotifyHandler: () => createNotifyHandler,
+  describe: () => describe,
+  handler: () => handler,
+  notification: () => notification
+});
+module.exports = __toCommonJS(breach_notify_exports);
+var import_client_sns = require("@aws-sdk/client-sns");
+var NOTIFICATION_DEADLINE_HOURS = 72;
+var str = (v) => typeof v === "string" && v.length > 0 ? v : void 0;
+function ingressRanges(params) {
+  const items = params?.ipPermissions?.items ?? [];
+  return items.flatMap((p) => {
+    const ports = p?.fromPort === void 0 || p?.fromPort === -1 ? "all ports" : p.fromPort === p.toPort ? `port ${p.fromPort}` : `ports ${p.fromPort}-${p.toPort}`;
+    const cidrs = [...(p?.ipRanges?.items ?? []).map((r) => r?.cidrIp), ...(p?.ipv6Ranges?.items ?? []).map((r) => r?.cidrIpv6)].filter(Boolean);
+    return cidrs.map((c) => `${c} on ${ports} (${p?.ipProtocol === "-1" ? "all protocols" : p?.ipProtocol ?? "?"})`);
+  });
+}
+function describeApiCall(event) {
+  const d = event.detail ?? {};
+  const p = d.requestParameters ?? {};
+  const name = d.eventName ?? "unknown call";
+  const refused = str(d.errorCode) ? ` The call was refused (${d.errorCode}${str(d.errorMessage) ? `: ${d.errorMessage}` : ""}): an attempt, still to be explained.` : "";
+  const attempt = str(d.errorCode) ? "Attempt: " : "";
+  const actor = [str(d.userIdentity?.arn) ?? str(d.userIdentity?.principalId) ?? str(d.userIdentity?.type), str(d.sourceIPAddress) && `from ${d.sourceIPAddress}`].filter(Boolean).join(" ");
+  const reference = `${d.eventSource ?? event.source} ${name}${str(d.requestID) ? ` (request ${d.requestID})` : ""}`;
+  const base = { actor: actor || void 0, reference };
+  switch (name) {
+    case "DisableKey":
+      return { ...base, title: `${attempt}KMS key disabled`, resource: p.keyId, what: `A KMS key was disabled: nothing encrypted with it can be read until it is enabled again (availability of personal data, art. 32(1)(b)).${refused}` };
+    case "ScheduleKeyDeletion":
+      return {
+        ...base,
+        title: `${attempt}KMS key scheduled for deletion`,
+        resource: p.keyId,
+        what: `A KMS key was scheduled for deletion in ${p.pendingWindowInDays ?? 30} days: once deleted, everything encrypted with it, backups included, is lost for good (art. 32(1)(c)). Cancel with kms:CancelKeyDeletion if it was not planned.${refused}`
+      };
+    case "PutBackupVaultLockConfiguration":
+    case "DeleteBackupVaultLockConfiguration":
+    case "PutBackupVaultAccessPolicy":
+    case "DeleteBackupVaultAccessPolicy":
+      return {
+        ...base,
+        title: `${attempt}Backup vault ${name.includes("Lock") ? "lock" : "access policy"} changed`,
+        resource: p.backupVaultName,
+        what: `${name} on a backup vault: the protection of the backups against deletion or access by others may have been weakened (art. 32(1)(b), (c)).${refused}`
+      };
+    case "ModifyDBClusterSnapshotAttribute":
+    case "ModifyDBSnapshotAttribute": {
+      const added = p.valuesToAdd ?? [];
+      const publicly = added.includes("all");
+      return {
+        ...base,
+        title: `${attempt}Database snapshot ${publicly ? "made public" : "shared with another account"}`,
+        resource: p.dBClusterSnapshotIdentifier ?? p.dBSnapshotIdentifier,
+        what: `A database snapshot was ${publicly ? "made restorable by any AWS account (public)" : `shared with account(s) ${added.join(", ")}`}: a full copy of the contact data may have left the organisation's control (art. 32, 44).${refused}`
+      };
+    }
+    case "ModifyDBCluster":
+    case "ModifyDBInstance":
+    case "CreateDBInstance":
+      return {
+        ...base,
+        title: `${attempt}Database made publicly accessible`,
+        resource: p.dBClusterIdentifier ?? p.dBInstanceIdentifier,
+        what: `${name} set publiclyAccessible: the database can be given a public address and be reached from outside the VPN (art. 25, 32(1)(b)).${refused}`
+      };
+    case "AuthorizeSecurityGroupIngress":
+      return {
+        ...base,
+        title: `${attempt}Security group opened to the internet`,
+        resource: p.groupId,
+        what: `A security group was opened to ${ingressRanges(p).join(", ") || "the internet"}: whatever it protects may be reachable from anywhere (art. 32(1)(b)).${refused}`
+      };
+    case "AuthorizeClientVpnIngress":
+      return {
+        ...base,
+        title: `${attempt}VPN authorization widened`,
+        resource: p.clientVpnEndpointId,
+        what: `A Client VPN authorization rule was added outside the reviewed deployment: ${p.authorizeAllGroups ? "every VPN user" : `group ${p.accessGroupId ?? "?"}`} may now reach ${p.targetNetworkCidr ?? "?"} (art. 32(1)(b)).${refused}`
+      };
+    case "StopLogging":
+    case "DeleteTrail":
+    case "UpdateTrail":
+    case "PutEventSelectors":
+      return {
+        ...base,
+        title: `${attempt}Audit trail ${name === "StopLogging" ? "stopped" : name === "DeleteTrail" ? "deleted" : "changed"}`,
+        resource: p.name ?? p.trailName,
+        what: `${name} on a CloudTrail trail: actions on the contact data may no longer be recorded, and a breach could go undetected or undocumented (art. 33(5)).${refused}`
+      };
+    default:
+      return { ...base, title: `${attempt}${name}`, what: `${name} was called; the kit watches this call because it may weaken the protection of personal data.${refused}` };
+  }
+}
+function describe(event) {
+  if (event.alarmData) {
+    const alarm = event.alarmData;
+    return {
+      title: "Unusual volume of data sent by the database",
+      what: `${alarm.configuration?.description ?? `Alarm ${alarm.alarmName}`}. ${alarm.state?.reason ?? ""}`.trim(),
+      detectedAt: new Date(alarm.state?.timestamp ?? event.time ?? Date.now()),
+      account: event.accountId,
+      region: event.region,
+      resource: str(event.alarmArn) ?? alarm.alarmName,
+      reference: `CloudWatch alarm ${alarm.alarmName} (${alarm.state?.value ?? "?"})`
+    };
+  }
+  const detectedAt = new Date(event.time ?? event.detail?.eventTime ?? Date.now());
+  const where = { detectedAt, account: event.account, region: event.region };
+  if (event["detail-type"] === "GuardDuty Finding") {
+    const f = event.detail ?? {};
+    const resource = f.resource?.rdsDbInstanceDetails?.dbClusterIdentifier ?? f.resource?.rdsDbInstanceDetails?.dbInstanceIdentifier ?? f.resource?.resourceType;
+    return {
+      ...where,
+      title: `GuardDuty: ${f.title ?? f.type ?? "finding on the database"}`.slice(0, 80),
+      what: `${f.description ?? f.type ?? "GuardDuty reported a finding"} (type ${f.type ?? "?"}, severity ${f.severity ?? "?"}).`,
+      resource,
+      actor: str(f.service?.action?.rdsLoginAttemptAction?.remoteIpDetails?.ipAddressV4),
+      reference: `GuardDuty finding ${f.id ?? "?"}`
+    };
+  }
+  return { ...where, ...describeApiCall(event) };
+}
+function when(date, timeZone) {
+  const parts = (zone) => Object.fromEntries(
+    new Intl.DateTimeFormat("en-GB", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(date).map((p) => [p.type, p.value])
+  );
+  const format = (zone) => {
+    const p = parts(zone);
+    return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+  };
+  return timeZone === "UTC" ? `${format("UTC")} UTC` : `${format("UTC")} UTC (${format(timeZone)} ${timeZone})`;
+}
+function subjectLine(text) {
+  const ascii = text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[^\x20-\x7e]/g, "-");
+  return ascii.length <= 100 ? ascii : `${ascii.slice(0, 97)}...`;
+}
+function notification(detection, options, sentAt = /* @__PURE__ */ new Date()) {
+  const deadline = new Date(detection.detectedAt.getTime() + NOTIFICATION_DEADLINE_HOURS * 36e5);
+  const leftMinutes = Math.max(0, Math.floor((deadline.getTime() - sentAt.getTime()) / 6e4));
+  const left = `${Math.floor(leftMinutes / 60)} h ${String(leftMinutes % 60).padStart(2, "0")} min`;
+  const deadlineUtc = when(deadline, "UTC").replace(" UTC", "");
+  const lines = [
+    `POSSIBLE PERSONAL DATA BREACH at ${options.organisation}: the 72-hour clock is running.`,
+    `VIOLATION POSSIBLE DE DONN\xC9ES PERSONNELLES chez ${options.organisation} : le d\xE9lai de 72 heures court.`,
+    "",
+    `What happened: ${detection.title}.`,
+    detection.what,
+    "",
+    `Detected / d\xE9tect\xE9:        ${when(detection.detectedAt, options.timeZone)}`,
+    `Deadline / \xE9ch\xE9ance:       ${when(deadline, options.timeZone)}`,
+    `Time left / temps restant: ${left} when this message was sent`,
+    "",
+    `By the deadline, notify ${options.authority} (art. 33(1) GDPR) unless the breach is unlikely to result in a risk to people's rights and freedoms; record it in the breach register in every case (art. 33(5)). If the risk is high, tell the people concerned without undue delay (art. 34).`,
+    `Avant l'\xE9ch\xE9ance, notifier ${options.authority} (art. 33(1) RGPD), sauf si la violation ne pr\xE9sente pas de risque pour les droits et libert\xE9s des personnes ; l'inscrire au registre des violations dans tous les cas (art. 33(5)). Si le risque est \xE9lev\xE9, informer les personnes concern\xE9es dans les meilleurs d\xE9lais (art. 34).`,
+    "",
+    ...detection.account ? [`Account / compte: ${detection.account}${detection.region ? `, region ${detection.region}` : ""}`] : [],
+    ...detection.resource ? [`Resource / ressource: ${detection.resource}`] : [],
+    ...detection.actor ? [`By / par: ${detection.actor}`] : [],
+    `Source: ${detection.reference}`,
+    "",
+    `Runbook / proc\xE9dure: ${options.runbook}`
+  ];
+  return {
+    subject: subjectLine(`[GDPR 72h] ${detection.title} - notify by ${deadlineUtc} UTC`),
+    message: `${lines.join("\n")}
+`,
+    deadline
+  };
+}
+function createNotifyHandler(options) {
+  return async (event) => {
+    const detection = describe(event);
+    const result = notification(detection, options, options.now?.() ?? /* @__PURE__ */ new Date());
+    await options.publish(result.subject, result.message);
+    console.log(JSON.stringify({ notified: result.subject, deadline: result.deadline.toISOString() }));
+    return result;
+  };
+}
+var handler = (event) => {
+  const sns = new import_client_sns.SNSClient({});
+  return createNotifyHandler({
+    organisation: process.env.ORGANISATION,
+    timeZone: process.env.TIME_ZONE ?? "UTC",
+    authority: process.env.AUTHORITY,
+    runbook: process.env.RUNBOOK,
+    publish: async (subject, message) => {
+      await sns.send(new import_client_sns.PublishCommand({ TopicArn: process.env.TOPIC_ARN, Subject: subject, Message: message }));
+    }
+  })(event);
+};
+// Annotate the CommonJS export names for ESM import in node:
+0 && (module.exports = {
+  NOTIFICATION_DEADLINE_HOURS,
+  createNotifyHandler,
+  describe,
+  handler,
+  notification
+});

@@ -118,7 +118,12 @@ export const RETENTION_DEFAULTS = { recontactDays: 60, purgeSchedule: 'cron(30 2
 const retentionSchema = z
   .object({
     /** How many days before the end of its retention a contact is listed in crm.recontact_due. */
-    recontactDays: z.number().int().min(1).max(365).default(RETENTION_DEFAULTS.recontactDays),
+    recontactDays: z
+      .number()
+      .int({ message: 'a whole number of days' })
+      .min(1, { message: 'list contacts at least 1 day before the end of their retention' })
+      .max(365, { message: 'at most 365 days before the end of retention (a longer window lists contacts who are not going anywhere)' })
+      .default(RETENTION_DEFAULTS.recontactDays),
     /** When the retention purge runs (UTC). */
     purgeSchedule: scheduleExpression.default(RETENTION_DEFAULTS.purgeSchedule),
   })
@@ -166,7 +171,14 @@ const breachSchema = z
       .default(BREACH_DEFAULTS.timeZone),
     /** Unusual export volume: data sent by the database to its clients in one hour. */
     exportAlarm: z
-      .object({ megabytesPerHour: z.number().int().min(1).max(1_000_000).default(BREACH_DEFAULTS.exportAlarm.megabytesPerHour) })
+      .object({
+        megabytesPerHour: z
+          .number()
+          .int({ message: 'a whole number of megabytes' })
+          .min(1, { message: 'at least 1 MB per hour' })
+          .max(1_000_000, { message: 'at most 1000000 MB (1 TB) per hour' })
+          .default(BREACH_DEFAULTS.exportAlarm.megabytesPerHour),
+      })
       .strict()
       .default({ ...BREACH_DEFAULTS.exportAlarm }),
     /** How long the trail's log files are kept (at least a year: the breach register, art. 33(5)). */

@@ -133,16 +133,23 @@ export class ContactBackup extends Construct {
       if (!Token.isUnresolved(backupAccount) && backupAccount !== stack.account) {
         // Cross-account copies of Aurora: the backup account's AWS Backup reads the
         // shared snapshot through RDS and re-encrypts it under its own vault key.
+        const viaRds = { 'kms:ViaService': `rds.${stack.region}.amazonaws.com` };
         props.database.encryptionKey.addToResourcePolicy(
           new iam.PolicyStatement({
             sid: 'AllowTheBackupAccountToCopySnapshotsThroughRds',
             principals: [new iam.AccountPrincipal(backupAccount)],
-            actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:CreateGrant'],
+            actions: ['kms:Decrypt', 'kms:DescribeKey'],
             resources: ['*'],
-            conditions: {
-              StringEquals: { 'kms:ViaService': `rds.${stack.region}.amazonaws.com` },
-              Bool: { 'kms:GrantIsForAWSResource': 'true' },
-            },
+            conditions: { StringEquals: viaRds },
+          }),
+        );
+        props.database.encryptionKey.addToResourcePolicy(
+          new iam.PolicyStatement({
+            sid: 'AllowTheBackupAccountRdsGrantsForTheCopies',
+            principals: [new iam.AccountPrincipal(backupAccount)],
+            actions: ['kms:CreateGrant'],
+            resources: ['*'],
+            conditions: { StringEquals: viaRds, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
           }),
         );
       }

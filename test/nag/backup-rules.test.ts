@@ -302,6 +302,15 @@ describe(NO_COPY, () => {
     expect(ruleFindingsOn(validate(stack), resource, NO_COPY)).toEqual(['SnapshotCopied', 'SnapshotExported', 'SnapshotShared'].map((f) => `${NO_COPY}[${f}]`));
   });
 
+  test('non-compliant: a manual snapshot of a cluster and of an instance, outside the locked vault and never expiring', () => {
+    const stack = newStack();
+    const clusterSnapshot = new rds.CfnClusterSnapshot(stack, 'ClusterSnapshot', { dbClusterIdentifier: 'contacts', dbClusterSnapshotIdentifier: 'contacts-manual' });
+    const instanceSnapshot = new rds.CfnDBSnapshot(stack, 'InstanceSnapshot', { dbInstanceIdentifier: 'contacts', dbSnapshotIdentifier: 'contacts-manual' });
+    const report = validate(stack);
+    expect(ruleFindingsOn(report, clusterSnapshot, NO_COPY)).toEqual([`${NO_COPY}[ManualSnapshot]`]);
+    expect(ruleFindingsOn(report, instanceSnapshot, NO_COPY)).toEqual([`${NO_COPY}[ManualSnapshot]`]);
+  });
+
   test('non-compliant: a bucket that replicates its objects, a zero-ETL integration and a DMS task', () => {
     const stack = newStack();
     const bucket = new s3.CfnBucket(stack, 'Bucket', {

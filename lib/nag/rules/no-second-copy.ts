@@ -56,6 +56,11 @@ function copies(type: string, p: Record<string, any>): string[] {
     case 'AWS::RDS::GlobalCluster':
       found.push('GlobalCluster');
       break;
+    case 'AWS::RDS::ClusterSnapshot':
+    case 'AWS::RDS::DBSnapshot':
+      // A manual snapshot: outside the locked vault, never expires, can be shared or copied later.
+      found.push('ManualSnapshot');
+      break;
     case 'AWS::RDS::Integration':
       found.push('ZeroEtlIntegration');
       break;
@@ -86,7 +91,7 @@ export const NoSecondCopy: GdprRule = {
   explanation:
     'Art. 5(1)(c) and (f), art. 25(2): the contact database stays the single source of truth. Every other copy is one more place to secure, to keep up to date, to purge at the end of the retention period and to erase from on request, and one more way to lose the data or leak it; a shared or public snapshot hands it to another account. The backups of the kit are the one sanctioned copy: encrypted with their own key, locked, out of reach, bounded in time. The pseudonymised extracts of the processors are made by code, not by a copy of the database, and are not reported.',
   trigger:
-    'One finding per way: `AWS::RDS::DBCluster` with `ReplicationSourceIdentifier` (`ReadReplica`), `GlobalClusterIdentifier` (`GlobalCluster`), `SnapshotIdentifier` or `SourceDBClusterIdentifier` (`RestoredCopy`); `AWS::RDS::DBInstance` with `SourceDBInstanceIdentifier` or `SourceDBClusterIdentifier` (`ReadReplica`), restored from a snapshot or a point in time (`RestoredCopy`), with `AutomaticBackupReplicationRegion` (`AutomatedBackupReplication`); `AWS::RDS::GlobalCluster` (`GlobalCluster`); `AWS::RDS::Integration` (`ZeroEtlIntegration`); `AWS::DMS::ReplicationTask` and `ReplicationConfig` (`DmsReplication`); `AWS::S3::Bucket` with `ReplicationConfiguration` (`BucketReplication`); a custom resource, schedule or state machine that calls an RDS API sharing, copying, exporting or taking a snapshot, restoring or replicating a database (`SnapshotShared`, `SnapshotCopied`, `SnapshotExported`, `ManualSnapshot`, `RestoredCopy`, `ReadReplica`, `GlobalCluster`, `AutomatedBackupReplication`, `ZeroEtlIntegration`).',
+    'One finding per way: `AWS::RDS::DBCluster` with `ReplicationSourceIdentifier` (`ReadReplica`), `GlobalClusterIdentifier` (`GlobalCluster`), `SnapshotIdentifier` or `SourceDBClusterIdentifier` (`RestoredCopy`); `AWS::RDS::DBInstance` with `SourceDBInstanceIdentifier` or `SourceDBClusterIdentifier` (`ReadReplica`), restored from a snapshot or a point in time (`RestoredCopy`), with `AutomaticBackupReplicationRegion` (`AutomatedBackupReplication`); `AWS::RDS::GlobalCluster` (`GlobalCluster`); `AWS::RDS::ClusterSnapshot` and `AWS::RDS::DBSnapshot` (`ManualSnapshot`); `AWS::RDS::Integration` (`ZeroEtlIntegration`); `AWS::DMS::ReplicationTask` and `ReplicationConfig` (`DmsReplication`); `AWS::S3::Bucket` with `ReplicationConfiguration` (`BucketReplication`); a custom resource, schedule or state machine that calls an RDS API sharing, copying, exporting or taking a snapshot, restoring or replicating a database (`SnapshotShared`, `SnapshotCopied`, `SnapshotExported`, `ManualSnapshot`, `RestoredCopy`, `ReadReplica`, `GlobalCluster`, `AutomatedBackupReplication`, `ZeroEtlIntegration`).',
   fix: 'Remove the copy: back the database up with `ContactBackup`, which copies recovery points only to a locked vault out of reach. A restore that replaces the lost original is the exception: acknowledge it on that resource, with the incident, until the original is gone.',
   check(node: CfnResource): NagRuleResult {
     const { type, properties } = resolved(node);

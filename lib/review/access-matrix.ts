@@ -47,7 +47,7 @@ function allowed(statements: Statement[], action: string): string[] {
   const grants = (effect: string) =>
     statements.filter((s) => s.effect === effect && s.actions.some((a) => glob(a).test(action))).flatMap((s) => s.resources);
   const denied = statements.filter((s) => s.effect === 'Deny' && !s.conditional && s.actions.some((a) => glob(a).test(action))).flatMap((s) => s.resources);
-  return grants('Allow').filter((r) => !denied.some((d) => glob(d).test(r)));
+  return [...new Set(grants('Allow').filter((r) => !denied.some((d) => glob(d).test(r))))];
 }
 
 interface UserPrivileges {

@@ -28,7 +28,7 @@ export function acknowledgeBaselineFindings(stack: ContactBaselineStack): void {
       acknowledge(
         child(stack.database.cluster, instance),
         `${pack}-RDSInBackupPlan`,
-        'Aurora instances cannot be selected in an AWS Backup plan: AWS Backup protects the Aurora cluster as a whole (see cdklabs/cdk-nag#1627), and the cluster keeps automated point-in-time backups.',
+        'Aurora instances cannot be selected in an AWS Backup plan: AWS Backup protects the Aurora cluster as a whole (see cdklabs/cdk-nag#1627). The cluster is selected by ARN in the kit’s backup plan (checked by GDPR-Art32-DatabaseInBackupPlan) and keeps point-in-time backups.',
       );
     }
   }

@@ -1,0 +1,116 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { Catalog } from '../../lib/catalog/catalog';
+import type { BaselineConfig } from '../../lib/config/schema';
+import { loadMigrations } from '../../lib/database/migrations';
+import { accessMatrix, CategoryAccess } from '../../lib/review/access-matrix';
+import { GeneratedFile, reviewFiles } from '../../lib/review/outputs';
+import type { SynthesizedStack } from '../../lib/review/policies';
+import { recordOfProcessing } from '../../lib/review/record-of-processing';
+import { synthesizeBaseline } from '../../lib/review/synthesize';
+import { defaultConfig, REPO_ROOT } from '../helpers/reference';
+
+const POLICIES = join(REPO_ROOT, 'policies');
+let config: BaselineConfig;
+let catalog: Catalog;
+let stacks: SynthesizedStack[];
+let files: GeneratedFile[];
+
+beforeAll(() => {
+  config = defaultConfig();
+  catalog = Catalog.fromConfig(config);
+  stacks = synthesizeBaseline(config);
+  files = reviewFiles(config, catalog, stacks);
+});
+
+describe('policies/ is what the code generates (run npm run policies when this fails)', () => {
+  test('every generated file is committed with the same content', () => {
+    const stale = files.filter((f) => !existsSync(join(POLICIES, f.path)) || readFileSync(join(POLICIES, f.path), 'utf8') !== f.content).map((f) => f.path);
+    expect(stale).toEqual([]);
+  });
+
+  test('no committed file is left over from a removed resource', () => {
+    const committed = readdirSync(POLICIES, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => relative(POLICIES, join(e.parentPath, e.name)));
+    expect(committed.filter((f) => !files.some((g) => g.path === f))).toEqual([]);
+  });
+
+  test('every IAM role and KMS key of the stacks has its readable policy file, indexed', () => {
+    const index = files.find((f) => f.path === 'README.md')?.content ?? '';
+    for (const { name, template } of stacks) {
+      for (const [id, r] of Object.entries(template.Resources)) {
+        const dir = { 'AWS::IAM::Role': 'iam-roles', 'AWS::KMS::Key': 'kms-keys' }[r.Type as string];
+        if (!dir) continue;
+        const path = join(name, dir, `${id}.json`);
+        expect(files.map((f) => f.path)).toContain(path);
+        expect(index).toContain(`](${path})`);
+      }
+    }
+  });
+});
+
+describe('the access matrix, computed from the synthesized policies, equals the catalog', () => {
+  test('each catalog role reaches exactly its categories, through its own database user only', () => {
+    const matrix = accessMatrix(stacks, loadMigrations());
+    for (const role of catalog.roles) {
+      const rows = matrix.rows.filter((r) => r.databaseUsers.includes(role.name));
+      expect([role.name, rows.map((r) => r.databaseUsers)]).toEqual([role.name, [[role.name]]]);
+      const expected: Record<string, CategoryAccess> = {};
+      for (const category of matrix.categories) {
+        const reads = role.reads.some((c) => c.name === category);
+        const writes = role.writes.some((c) => c.name === category);
+        const flag = role.flags.some((c) => c.name === category);
+        expected[category] = reads && writes ? 'read-write' : reads ? 'read' : writes ? 'write' : flag ? 'exists-only' : 'none';
+      }
+      expect([role.name, rows[0].categories]).toEqual([role.name, expected]);
+      expect([role.name, rows[0].consentScope]).toEqual([role.name, role.consentPurpose]);
+      expect([role.name, rows[0].dataSubjectRequests]).toEqual([role.name, role.dataSubjectRights]);
+    }
+  });
+
+  test('no role people assume can decrypt a key or read a secret', () => {
+    const matrix = accessMatrix(stacks, loadMigrations());
+    const human = stacks.flatMap(({ template }) =>
+      Object.entries(template.Resources)
+        .filter(([, r]) => r.Type === 'AWS::IAM::Role' && (r.Properties.Tags ?? []).some((t: any) => t.Key === 'gdpr:role'))
+        .map(([id]) => id),
+    );
+    expect(human.length).toBe(catalog.roles.length + 1);
+    for (const row of matrix.rows.filter((r) => human.includes(r.iamRole))) {
+      expect([row.iamRole, row.decrypts, row.readsSecrets]).toEqual([row.iamRole, [], []]);
+    }
+  });
+
+  test('the master secret is read by the schema migrations function only', () => {
+    const matrix = accessMatrix(stacks, loadMigrations());
+    const readers = matrix.rows.filter((r) => r.readsSecrets.some((s) => s.includes('MasterUserSecret'))).map((r) => r.iamRole);
+    expect(readers).toEqual([expect.stringMatching(/^SchemaHandlerRole/)]);
+  });
+});
+
+describe('the record of processing (art. 30)', () => {
+  test('names the controller, the DPO, every category with its retention and every recipient', () => {
+    const record = recordOfProcessing(config, catalog, stacks);
+    expect(record.controller.name).toBe(config.organisation.name);
+    expect(record.dataProtectionOfficer.email).toBe(config.dpo.email);
+    expect(record.categoriesOfData.map((c) => [c.name, c.retentionDays])).toEqual(config.categories.map((c) => [c.name, c.retentionDays]));
+    expect(record.recipients.internalRoles.map((r) => r.role)).toEqual(config.roles.map((r) => r.name));
+    expect(record.dpia.likelyRequired).toBe(true);
+  });
+
+  test('reports the measures actually deployed, read from the templates', () => {
+    const { technicalMeasures: m } = recordOfProcessing(config, catalog, stacks);
+    expect(m.clusters).toEqual([expect.objectContaining({ iamAuthentication: true, tlsForced: true, deletionProtection: true, retainedOnStackDeletion: true })]);
+    expect(m.keys.every((k) => k.rotation && k.retained)).toBe(true);
+    expect(m.vpn).toEqual([expect.objectContaining({ splitTunnel: true, connectionLogging: true, authentication: ['federated-authentication'] })]);
+    expect(m.regionGuard[0].permittedRegions).toEqual(['eu-west-3', 'eu-west-1', 'eu-central-1']);
+    expect(m.internetGateways).toBe(0);
+  });
+
+  test('lists every acknowledged finding with its reason', () => {
+    const { acknowledgedFindings } = recordOfProcessing(config, catalog, stacks);
+    expect(acknowledgedFindings.length).toBeGreaterThan(0);
+    for (const a of acknowledgedFindings) expect(a.reason.length).toBeGreaterThanOrEqual(30);
+  });
+});

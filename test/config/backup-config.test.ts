@@ -1,25 +1,7 @@
-import { ConfigError } from '../../lib/config/errors';
 import { parseConfig } from '../../lib/config/load';
 import { BACKUP_DEFAULTS, ERASURE_JOURNAL_RETENTION_DAYS } from '../../lib/config/schema';
+import { withChange } from '../helpers/config';
 import { defaultConfigInput } from '../helpers/reference';
-
-/** The problem lines of a configuration (empty when it is valid). */
-function problems(input: unknown): string[] {
-  try {
-    parseConfig(input, 'test.json');
-    return [];
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-}
-
-/** The default configuration with one change, and its problem lines. */
-function withChange(change: (cfg: Record<string, any>) => void): string[] {
-  const cfg = defaultConfigInput();
-  change(cfg);
-  return problems(cfg);
-}
 
 describe('the backup configuration', () => {
   test('the reference configuration copies to a backup account, in the environment region, and keeps recovery points 35 days', () => {

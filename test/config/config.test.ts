@@ -1,26 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../../lib/config/errors';
 import { renderConfigJsonSchema } from '../../lib/config/json-schema';
 import { loadConfigFile, parseConfig } from '../../lib/config/load';
+import { withChange } from '../helpers/config';
 import { DEFAULT_CONFIG_PATH, REPO_ROOT, defaultConfigInput } from '../helpers/reference';
 
 /** Parses and returns the problem lines (empty when the config is valid). */
-function problems(input: unknown): string[] {
-  try {
-    parseConfig(input, 'test.json');
-    return [];
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-}
-
-function withChange(change: (cfg: Record<string, any>) => void): string[] {
-  const cfg = defaultConfigInput();
-  change(cfg);
-  return problems(cfg);
-}
-
 describe('the default configuration', () => {
   test('is valid and gets the documented defaults', () => {
     const cfg = loadConfigFile(DEFAULT_CONFIG_PATH);

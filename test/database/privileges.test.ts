@@ -17,16 +17,8 @@ beforeAll(async () => {
 });
 afterAll(async () => db?.stop());
 
-/** Runs queries as a database role (privileges and row security apply), then returns to the superuser. */
-async function as<T>(role: string, work: (c: Client) => Promise<T>): Promise<T> {
-  const client = await db.connect();
-  await client.query(`SET ROLE "${role}"`);
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+/** Runs queries as a database role (privileges and row security apply). */
+const as = <T>(role: string, work: (c: Client) => Promise<T>): Promise<T> => db.as(role, work);
 
 interface Contact {
   id: string;

@@ -16,6 +16,8 @@ export interface TestDatabase {
   readonly admin: Client;
   /** Opens a new connection to the test database as the superuser. */
   connect(): Promise<Client>;
+  /** Runs queries on a new connection as a database role (its privileges and row security apply). */
+  as<T>(role: string, work: (client: Client) => Promise<T>): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -65,13 +67,23 @@ export async function startPostgres(database = 'contacts'): Promise<TestDatabase
   const admin = new Client({ ...options, database });
   await admin.connect();
   const opened: Client[] = [];
+  const connect = async () => {
+    const client = new Client({ ...options, database });
+    await client.connect();
+    opened.push(client);
+    return client;
+  };
   return {
     admin,
-    async connect() {
-      const client = new Client({ ...options, database });
-      await client.connect();
-      opened.push(client);
-      return client;
+    connect,
+    async as(role, work) {
+      const client = await connect();
+      await client.query(`SET ROLE "${role.replace(/"/g, '""')}"`);
+      try {
+        return await work(client);
+      } finally {
+        await client.end();
+      }
     },
     async stop() {
       await Promise.all([admin, ...opened].map((c) => c.end().catch(() => undefined)));

@@ -22,15 +22,7 @@ beforeAll(async () => {
 afterAll(async () => db?.stop());
 
 /** Runs queries as a database role (privileges and row security apply). */
-async function as<T>(role: string, work: (c: Client) => Promise<T>): Promise<T> {
-  const client = await db.connect();
-  await client.query(`SET ROLE "${role}"`);
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+const as = <T>(role: string, work: (c: Client) => Promise<T>): Promise<T> => db.as(role, work);
 
 /** Sales writes a note, as the application does; returns its id and what the database decided. */
 async function write(body: string): Promise<{ id: number; held: boolean; reason: string | null }> {

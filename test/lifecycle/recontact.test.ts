@@ -20,15 +20,8 @@ beforeAll(async () => {
 });
 afterAll(async () => db?.stop());
 
-async function as<T>(role: string, work: (c: Client) => Promise<T>): Promise<T> {
-  const client = await db.connect();
-  await client.query(`SET ROLE "${role}"`);
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+/** Runs queries as a database role (privileges and row security apply). */
+const as = <T>(role: string, work: (c: Client) => Promise<T>): Promise<T> => db.as(role, work);
 
 /** A contact whose last action was `ago` days ago (the trigger that keeps it current is bypassed to set it). */
 async function inactiveFor(ago: number, email: string, consents: string[] = []): Promise<string> {

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -41,8 +41,12 @@ export class DeadLetterQueue extends Construct {
       dataKeyReuse: Duration.hours(1),
       enforceSSL: true,
       retentionPeriod: props.retentionPeriod ?? Duration.days(14),
-      // A dead-letter queue itself: any queue of the account may name it as such (AWS Control Tower CT.SQS.PR.1).
+      // A dead-letter queue itself: any queue of the account may name it as such (AWS Control Tower CT.SQS.PR.1
+      // accepts no narrower setting for a queue that only Lambda fills). At worst another workload's failures
+      // land here and raise the alarm: noise, not a disclosure.
       redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
+      // Failed events can name people (who acted, from where) and are evidence for the breach register.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     this.alarm = new cloudwatch.Alarm(this, 'Alarm', {
       alarmDescription: `${props.description}: an event failed every retry and waits in the dead-letter queue`,

@@ -92,6 +92,12 @@ describe('cfn-guard with the Control Tower rules', () => {
 // cfn-lint is a Python tool: `.ci/run` installs it; a developer may not have it.
 const cfnLint = findCfnLint(REPO_ROOT);
 const hasCfnLint = spawnSync(cfnLint, ['--version']).status === 0;
+// In CI cfn-lint is installed by .ci/run: a missing cfn-lint there is a failure, not a skip.
+if (process.env.CI && !hasCfnLint) {
+  test('cfn-lint is installed in CI', () => {
+    throw new Error(`cfn-lint not found at ${cfnLint}: .ci/run installs it`);
+  });
+}
 (hasCfnLint ? describe : describe.skip)('cfn-lint', () => {
   test('reports schema errors with their location', () => {
     const { findings } = lintTemplates(cfnLint, new Map([['eu-west-3', findTemplates(join(dir, 'bad'))]]));

@@ -77,7 +77,9 @@ describe('the access matrix, computed from the synthesized policies, equals the 
         .map(([id]) => id),
     );
     expect(human.length).toBe(catalog.roles.length + 1);
-    for (const row of matrix.rows.filter((r) => human.includes(r.iamRole))) {
+    const rows = matrix.rows.filter((r) => human.includes(r.iamRole));
+    expect(rows).toHaveLength(human.length);
+    for (const row of rows) {
       expect([row.iamRole, row.decrypts, row.readsSecrets]).toEqual([row.iamRole, [], []]);
     }
   });

@@ -11,6 +11,8 @@ export const STATEFUL_TYPES = [
   'AWS::Logs::LogGroup',
   'AWS::S3::Bucket',
   'AWS::Backup::BackupVault',
+  'AWS::Backup::LogicallyAirGappedBackupVault',
+  'AWS::SQS::Queue',
   'AWS::SecretsManager::Secret',
   'AWS::DynamoDB::Table',
   'AWS::EFS::FileSystem',

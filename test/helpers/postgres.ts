@@ -124,3 +124,35 @@ export async function startPostgres(database = 'contacts'): Promise<TestDatabase
     },
   };
 }
+
+/**
+ * Moves the data back in time instead of moving the clock forward (the purge
+ * refuses a clock later than the database's): every date and timestamp of
+ * every crm table (or of the rows `where` selects, per table key) goes
+ * `days` days into the past (negative: into the future). Test plumbing, as the
+ * superuser below the triggers (they would stamp the rows with now()).
+ */
+export async function shiftClocks(db: TestDatabase, days: number, contact?: string): Promise<void> {
+  const { rows } = await db.superuser.query(
+    `SELECT c.table_name AS t, c.column_name AS col, c.data_type AS type, k.column_name AS key
+     FROM information_schema.columns c
+     JOIN information_schema.tables t ON (t.table_schema, t.table_name) = (c.table_schema, c.table_name) AND t.table_type = 'BASE TABLE'
+     LEFT JOIN information_schema.columns k ON (k.table_schema, k.table_name) = (c.table_schema, c.table_name)
+       AND k.column_name = CASE WHEN c.table_name = 'contacts' THEN 'id' ELSE 'contact_id' END
+     WHERE c.table_schema = 'crm' AND c.data_type IN ('date', 'timestamp with time zone')`,
+  );
+  await db.superuser.query('BEGIN');
+  try {
+    await db.superuser.query('SET LOCAL session_replication_role = replica');
+    for (const { t, col, type, key } of rows) {
+      if (contact !== undefined && !key) continue;
+      const moved = type === 'date' ? `${ident(col)} - ($1::int)` : `${ident(col)} - make_interval(secs => $1::double precision * 86400)`;
+      const filter = contact !== undefined ? ` WHERE ${ident(key)} = $2` : '';
+      await db.superuser.query(`UPDATE crm.${ident(t)} SET ${ident(col)} = ${moved}${filter}`, contact !== undefined ? [days, contact] : [days]);
+    }
+    await db.superuser.query('COMMIT');
+  } catch (err) {
+    await db.superuser.query('ROLLBACK');
+    throw err;
+  }
+}

@@ -1,5 +1,6 @@
 import type { AccessRole, Catalog, Subcontractor } from '../catalog/catalog';
 import { lifecycleDataSql, lifecycleRoleSql, purgeUserSql, rowVisibility } from './lifecycle-sql';
+import { doBlock, loginRoleSql } from './login-role';
 import { CONTACT_ID_COLUMN, CONTACTS_RELATION } from './contact-table';
 import { relationOf, SchemaColumn } from './schema-columns';
 
@@ -11,6 +12,27 @@ export const MANAGED_ROLE_MARK = 'gdpr-contact-baseline';
 const q = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 const lit = (text: string) => `'${text.replace(/'/g, "''")}'`;
 const rel = (relation: string) => relation.split('.').map(q).join('.');
+
+/** Ledgers that prove something: rows are recorded, never updated by a role (a withdrawal goes through crm.withdraw_consent). */
+export const APPEND_ONLY_RELATIONS: readonly string[] = ['crm.consents'];
+/** Records a withdrawal (migration 0004): granted to the roles that own the relationship and to the DPO. */
+export const WITHDRAW_CONSENT_FUNCTION = '"crm"."withdraw_consent"(uuid, text)';
+
+/**
+ * The function row security asks for a purpose: whether a contact has a consent
+ * in force for that one purpose. One per purpose, executable only by the roles
+ * bound to it, so it tells a role nothing its row security does not already
+ * show it (the old crm.has_active_consent answered for any purpose).
+ */
+export function consentFunctionName(purpose: string): string {
+  const name = `has_consent_${purpose}`;
+  if (Buffer.byteLength(name) > 63) {
+    throw new Error(`consent purpose ${purpose}: the function ${name} would exceed PostgreSQL's 63-byte names; choose a shorter purpose name`);
+  }
+  return name;
+}
+const consentFunction = (purpose: string) => `${q('crm')}.${q(consentFunctionName(purpose))}`;
+
 
 export interface DatabaseCatalogInput {
   readonly catalog: Catalog;
@@ -52,10 +74,18 @@ export function rolePrivileges(role: AccessRole, columns: readonly SchemaColumn[
     const writable = cols.filter((c) => c.kind === 'category' && writes.has(c.category as string));
     // Reference data (no personal data, no reference to a contact) is readable by every role.
     const reference = personal.length === 0 && !cols.some((c) => c.kind === 'key');
+    // A flag is computed with the role's own rights (security_invoker, so row
+    // security applies): it reads whether a row of the flagged table exists
+    // (its contact reference), and the contact ids, never the detail.
+    const flagged = cols.some((c) => c.kind === 'category' && flags.has(c.category as string));
+    const flagKeys =
+      readable.length > 0 ? [] : flagged ? cols.filter((c) => c.kind === 'key') : flags.size > 0 && relation === CONTACTS_RELATION ? cols.filter((c) => c.column === CONTACT_ID_COLUMN) : [];
     const select =
-      reference ? cols : readable.length > 0 ? [...cols.filter((c) => c.kind === 'structural' || c.kind === 'key'), ...readable] : [];
+      reference ? cols : readable.length > 0 ? [...cols.filter((c) => c.kind === 'structural' || c.kind === 'key'), ...readable] : flagKeys;
     const insert = writable.length > 0 ? [...cols.filter((c) => c.kind === 'key'), ...writable] : [];
-    const privileges = { select: select.map((c) => c.column), insert: insert.map((c) => c.column), update: writable.map((c) => c.column) };
+    // Ledgers are append-only: a role records rows, never rewrites them.
+    const update = APPEND_ONLY_RELATIONS.includes(relation) ? [] : writable;
+    const privileges = { select: select.map((c) => c.column), insert: insert.map((c) => c.column), update: update.map((c) => c.column) };
     if (privileges.select.length + privileges.insert.length > 0) result.set(relation, privileges);
   }
   return result;
@@ -110,15 +140,7 @@ function roleSql(role: AccessRole, input: DatabaseCatalogInput, privileges = rol
     ...(role.dataSubjectRights ? ['answers access and erasure requests'] : []),
   ];
   out.push(`-- Role ${role.name}: ${describe.join('; ')}.`);
-  out.push(`DO $$ BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = ${lit(role.name)}) THEN
-    CREATE ROLE ${r} LOGIN;
-  END IF;
-END $$;`);
-  out.push(`ALTER ROLE ${r} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;`);
-  out.push(`COMMENT ON ROLE ${r} IS ${lit(`${MANAGED_ROLE_MARK}: ${role.description}`)};`);
-  out.push(`GRANT ${q(RDS_IAM_ROLE)} TO ${r};`);
-  out.push(`DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO ${role.name}', current_database()); END $$;`);
+  out.push(...loginRoleSql(role.name, `${MANAGED_ROLE_MARK}: ${role.description}`, RDS_IAM_ROLE));
   for (const schema of ['crm', 'gdpr']) {
     out.push(`REVOKE ALL ON ALL TABLES IN SCHEMA ${q(schema)} FROM ${r};`);
     out.push(`REVOKE ALL ON ALL FUNCTIONS IN SCHEMA ${q(schema)} FROM ${r};`);
@@ -132,7 +154,7 @@ END $$;`);
     if (p.update.length > 0) out.push(`GRANT UPDATE (${cols(p.update)}) ON ${rel(relation)} TO ${r};`);
     if (!input.rowSecurityTables.includes(relation)) continue;
     const key = q(contactIdColumn(relation, input.columns));
-    const visible = rowVisibility(role, relation, input.columns, role.consentPurpose ? `"crm"."has_active_consent"(${key}, ${lit(role.consentPurpose)})` : 'true');
+    const visible = rowVisibility(role, relation, input.columns, role.consentPurpose ? `${consentFunction(role.consentPurpose)}(${key})` : 'true');
     const policies: [string, string][] = [
       ['select', `FOR SELECT TO ${r} USING (${visible})`],
       ['insert', `FOR INSERT TO ${r} WITH CHECK (true)`],
@@ -146,7 +168,8 @@ END $$;`);
       }
     }
   }
-  if (role.consentPurpose) out.push(`GRANT EXECUTE ON FUNCTION "crm"."has_active_consent"(uuid, text) TO ${r};`);
+  if (role.consentPurpose) out.push(`GRANT EXECUTE ON FUNCTION ${consentFunction(role.consentPurpose)}(uuid) TO ${r};`);
+  if (role.recontact || role.dataSubjectRights) out.push(`GRANT EXECUTE ON FUNCTION ${WITHDRAW_CONSENT_FUNCTION} TO ${r};`);
   if (role.dataSubjectRights) {
     out.push(`GRANT USAGE ON SCHEMA "gdpr" TO ${r};`);
     out.push(`GRANT SELECT ON "gdpr"."audit_log", "gdpr"."erasure_log" TO ${r};`);
@@ -154,6 +177,54 @@ END $$;`);
   }
   out.push(...lifecycleRoleSql(role, input.columns, (relation) => (privileges.get(relation)?.insert.length ?? 0) > 0));
   return out;
+}
+
+/**
+ * Every view of crm runs with the invoker's rights (security_invoker), so row
+ * security (the consent) applies through it: a view with its owner's rights
+ * would show a consent-bound role every contact. Refused before any grant.
+ */
+export function ownerRightsViewGuard(): string[] {
+  return [
+    '-- Every view of crm honours row security: one with its owner\'s rights would bypass the consent.',
+    doBlock(`DECLARE
+  views text;
+BEGIN
+  SELECT string_agg(n.nspname || '.' || c.relname, ', ' ORDER BY c.relname) INTO views
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname = 'crm' AND c.relkind IN ('v', 'm')
+    AND NOT EXISTS (SELECT 1 FROM unnest(c.reloptions) o WHERE lower(o) IN ('security_invoker=true', 'security_invoker=on', 'security_invoker=1', 'security_invoker=yes'));
+  IF views IS NOT NULL THEN
+    RAISE EXCEPTION 'view(s) % run with their owner''s rights and would bypass row security (the consent); create them WITH (security_invoker = true) in a migration', views;
+  END IF;
+END`),
+  ];
+}
+
+/** One consent function per purpose (see consentFunctionName), owned by the kit, executable by nobody until granted. */
+export function consentFunctionsSql(catalog: Catalog): string[] {
+  const out = ['-- Row security asks, per purpose, whether a contact consents: one function per purpose, granted to the roles bound to it.'];
+  for (const { name } of catalog.consentPurposes) {
+    const fn = consentFunction(name);
+    out.push(
+      `CREATE OR REPLACE FUNCTION ${fn}(p_contact uuid) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS ${dollar(`
+  SELECT EXISTS (
+    SELECT 1 FROM crm.consents
+    WHERE contact_id = p_contact AND purpose = ${lit(name)} AND withdrawn_at IS NULL AND given_at <= now()
+  )
+`)};`,
+      `REVOKE ALL ON FUNCTION ${fn}(uuid) FROM PUBLIC;`,
+    );
+  }
+  return out;
+}
+
+/** A dollar-quoted string whose tag the text does not contain. */
+function dollar(text: string): string {
+  let tag = '$fn$';
+  for (let i = 1; text.includes(tag); i++) tag = `$fn${i}$`;
+  return `${tag}${text}${tag}`;
 }
 
 /**
@@ -178,14 +249,14 @@ export function catalogSql(input: DatabaseCatalogInput): string {
     );
   }
   out.push(...lifecycleDataSql(catalog, input.columns));
+  out.push('', ...ownerRightsViewGuard(), '', ...consentFunctionsSql(catalog));
   for (const role of catalog.roles) out.push('', ...roleSql(role, input));
   for (const sub of catalog.subcontractors) out.push('', ...roleSql(extractRole(sub), input, extractPrivileges(sub, input.columns)));
   const names = [...catalog.roles.map((r) => r.name), ...catalog.subcontractors.map((s) => s.databaseUser)].map(lit).join(', ');
   out.push(
     '',
     '-- Roles the kit created earlier and the configuration no longer lists: no privilege, no login.',
-    `DO $$
-DECLARE
+    doBlock(`DECLARE
   retired text;
 BEGIN
   FOR retired IN
@@ -199,7 +270,7 @@ BEGIN
     EXECUTE format('REVOKE CONNECT ON DATABASE %I FROM %I', current_database(), retired);
     EXECUTE format('ALTER ROLE %I NOLOGIN', retired);
   END LOOP;
-END $$;`,
+END`),
   );
   out.push(...purgeUserSql(input.columns, RDS_IAM_ROLE));
   return `${out.join('\n')}\n`;

@@ -1,5 +1,6 @@
 import type { AccessRole, Catalog } from '../catalog/catalog';
 import { PURGE_DATABASE_USER } from '../config/schema';
+import { loginRoleSql } from './login-role';
 import { relationOf, SchemaColumn } from './schema-columns';
 
 /**
@@ -99,8 +100,9 @@ export function lifecycleRoleSql(role: AccessRole, columns: readonly SchemaColum
 
 /**
  * The database user of the retention purge: signs in with IAM, may run
- * gdpr.purge_expired and nothing else (the function does the work with its
- * owner's rights). Not a catalog role: no read, no write of its own.
+ * gdpr.purge_expired() and nothing else (the function does the work with its
+ * owner's rights, as of the database's own clock: the variant that takes a
+ * clock is the owner's alone). Not a catalog role: no read, no write of its own.
  */
 export function purgeUserSql(columns: readonly SchemaColumn[], rdsIamRole: string): string[] {
   if (!hasLifecycleSchema(columns)) return [];
@@ -108,19 +110,12 @@ export function purgeUserSql(columns: readonly SchemaColumn[], rdsIamRole: strin
   return [
     '',
     `-- ${PURGE_DATABASE_USER}: the scheduled retention purge; runs gdpr.purge_expired, reads and writes nothing itself.`,
-    `DO $$ BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = ${lit(PURGE_DATABASE_USER)}) THEN
-    CREATE ROLE ${r} LOGIN;
-  END IF;
-END $$;`,
-    `ALTER ROLE ${r} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;`,
-    `COMMENT ON ROLE ${r} IS 'gdpr-contact-baseline service: scheduled retention purge (art. 5(1)(e))';`,
-    `GRANT ${q(rdsIamRole)} TO ${r};`,
-    `DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO ${PURGE_DATABASE_USER}', current_database()); END $$;`,
+    ...loginRoleSql(PURGE_DATABASE_USER, 'gdpr-contact-baseline service: scheduled retention purge (art. 5(1)(e))', rdsIamRole),
     `REVOKE ALL ON ALL TABLES IN SCHEMA "crm", "gdpr" FROM ${r};`,
     `REVOKE ALL ON ALL FUNCTIONS IN SCHEMA "crm", "gdpr" FROM ${r};`,
     `REVOKE ALL ON SCHEMA "crm" FROM ${r};`,
     `GRANT USAGE ON SCHEMA "gdpr" TO ${r};`,
-    `GRANT EXECUTE ON FUNCTION "gdpr"."purge_expired"(timestamptz) TO ${r};`,
+    // The database's own clock: no argument a caller could move (the clock variant is the owner's).
+    `GRANT EXECUTE ON FUNCTION "gdpr"."purge_expired"() TO ${r};`,
   ];
 }

@@ -1,8 +1,11 @@
 // Scheduled retention purge (art. 5(1)(e)). Runs inside the VPC, invoked by
 // an EventBridge schedule; signs in to the contact database as the purge's own
 // user (retention_purge) with IAM authentication (a 15-minute token, no
-// password anywhere) and runs gdpr.purge_expired, which does the work with
-// its owner's rights: the user can do nothing else. Logs counts only.
+// password anywhere) and runs gdpr.purge_expired(), which does the work with
+// its owner's rights as of the database's own clock: the user can do nothing
+// else, and has no clock to move (a clock in the future would erase every
+// contact, and the erasure journal would replay that onto every restore).
+// Logs counts only.
 import { Signer } from '@aws-sdk/rds-signer';
 import { Client, ClientConfig } from 'pg';
 
@@ -15,7 +18,7 @@ export interface PurgeStep {
 }
 
 export interface PurgeOutcome {
-  /** The clock the purge applied (the database's time unless a test injects one). */
+  /** The clock the purge applied: the database's time. */
   readonly clock: string;
   readonly steps: readonly PurgeStep[];
   /** Rows deleted or anonymised, contacts erased, in total. */
@@ -31,8 +34,6 @@ export interface PurgeHandlerOptions {
   readonly password: () => Promise<string>;
   /** @default verified TLS */
   readonly ssl?: ClientConfig['ssl'];
-  /** The clock to apply. @default - the database's now() */
-  readonly now?: () => Date;
 }
 
 export function createPurgeHandler(options: PurgeHandlerOptions) {
@@ -48,14 +49,11 @@ export function createPurgeHandler(options: PurgeHandlerOptions) {
     });
     await client.connect();
     try {
-      const clock = options.now?.() ?? null;
-      const { rows } = await client.query(
-        'SELECT p.relation, p.category, p.action, p.row_count, c.clock FROM (SELECT COALESCE($1::timestamptz, now()) AS clock) c, gdpr.purge_expired(c.clock) p',
-        [clock],
-      );
+      // now() is the transaction's time, the clock gdpr.purge_expired() applies.
+      const { rows } = await client.query('SELECT p.relation, p.category, p.action, p.row_count, now() AS clock FROM gdpr.purge_expired() p');
       const steps = rows.map((r) => ({ relation: r.relation, category: r.category, action: r.action, rows: Number(r.row_count) }));
       const outcome: PurgeOutcome = {
-        clock: new Date(rows[0]?.clock ?? clock ?? Date.now()).toISOString(),
+        clock: new Date(rows[0].clock).toISOString(),
         steps,
         total: steps.reduce((sum, s) => sum + s.rows, 0),
       };

@@ -65,21 +65,23 @@ async function backupOf(id: string): Promise<BackupRows> {
 /**
  * Simulates a restore of that backup: its rows come back as they were, below
  * the level of triggers (a restored cluster is storage, not inserts), and the
- * erasure log is as the backup holds it (without the later erasures).
+ * erasure log is as the backup holds it (without the later erasures). Test
+ * plumbing as the superuser: replication mode is what lets a restore below the
+ * triggers, the append-only erasure log included, be simulated.
  */
 async function restore(backup: BackupRows, erasureLogAtBackupTime: string[]): Promise<void> {
-  await admin.query('BEGIN');
+  await db.superuser.query('BEGIN');
   try {
-    await admin.query('SET LOCAL session_replication_role = replica');
+    await db.superuser.query('SET LOCAL session_replication_role = replica');
     for (const [table] of CONTACT_TABLES) {
       for (const row of backup[table]) {
-        await admin.query(`INSERT INTO ${table} OVERRIDING SYSTEM VALUE SELECT * FROM jsonb_populate_record(NULL::${table}, $1)`, [row]);
+        await db.superuser.query(`INSERT INTO ${table} OVERRIDING SYSTEM VALUE SELECT * FROM jsonb_populate_record(NULL::${table}, $1)`, [row]);
       }
     }
-    await admin.query('DELETE FROM gdpr.erasure_log WHERE NOT (contact_id = ANY ($1::uuid[]))', [erasureLogAtBackupTime]);
-    await admin.query('COMMIT');
+    await db.superuser.query('DELETE FROM gdpr.erasure_log WHERE NOT (contact_id = ANY ($1::uuid[]))', [erasureLogAtBackupTime]);
+    await db.superuser.query('COMMIT');
   } catch (err) {
-    await admin.query('ROLLBACK');
+    await db.superuser.query('ROLLBACK');
     throw err;
   }
 }

@@ -131,7 +131,7 @@ describe('a held note reaches no other role until the DPO releases it', () => {
     expect(released).toBe(true);
     expect(await visibleTo('sales', note.id)).toBe(true);
     const { rows } = await admin.query('SELECT held_for_review, reviewed_by, reviewed_at IS NOT NULL AS dated FROM crm.notes WHERE id = $1', [note.id]);
-    expect(rows[0]).toEqual({ held_for_review: false, reviewed_by: 'postgres', dated: true });
+    expect(rows[0]).toEqual({ held_for_review: false, reviewed_by: 'dpo', dated: true });
   });
 
   test('a visible note cannot be rewritten with a new term: refused with the reason, the note unchanged', async () => {

@@ -97,7 +97,7 @@ const categorySchema = z
           "removed: which columns identify a person is now marked in the database schema, next to each column ('category:<name>;identifying' in lib/database/sql), and a pseudonymised extract refuses a category with such a column; delete directIdentifier",
       })
       .optional()
-      .meta({ deprecated: true }),
+      .meta({ deprecated: true, description: "Removed: identifying columns are marked in the database schema ('category:<name>;identifying')", not: {} }),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 import type { BaselineConfig, TransferMechanism } from '../config/schema';
 import { permittedRegions } from '../config/schema';
+import { KIT_EXTRACT_USER_PREFIX } from '../config/database-names';
 import { DEFAULT_ALLOWED_PHRASES, DEFAULT_NOTE_TERMS, NOTE_CATEGORIES, NOTE_LANGUAGES, NoteCategory, NoteLanguage } from '../config/note-terms';
 
 /**
@@ -19,8 +20,6 @@ export interface DataCategory {
   /** True for art. 9 special categories. */
   readonly special: boolean;
   readonly specialCategoryCondition?: string;
-  /** Names or reaches the person (name, e-mail, phone, address, free text): never in a pseudonymised extract. */
-  readonly directIdentifier: boolean;
 }
 
 export interface AccessRole {
@@ -84,7 +83,7 @@ export interface ConsentPurpose {
 }
 
 /** Prefix of the database user a processor's extract job signs in as. */
-export const EXTRACT_USER_PREFIX = 'extract_';
+export const EXTRACT_USER_PREFIX = KIT_EXTRACT_USER_PREFIX;
 
 /** A processor (art. 28) and what it receives. */
 export interface Subcontractor {
@@ -106,7 +105,7 @@ export interface Subcontractor {
   /** Required when the location is outside the EU (art. 44-46). */
   readonly transferMechanism?: { readonly type: TransferMechanism; readonly reference: string };
   readonly specialCategoryJustification?: string;
-  /** True (the default): direct identifiers replaced by a keyed pseudonym, identifying categories refused. */
+  /** True (the default): the contact id replaced by a keyed pseudonym; a category with a column marked identifying in the schema is refused. */
   readonly pseudonymised: boolean;
   readonly identifiedReason?: string;
   /** When set, only contacts with an active consent for this purpose are extracted. */
@@ -147,7 +146,6 @@ export class Catalog {
       retentionDays: c.retentionDays,
       special: c.sensitivity === 'special',
       specialCategoryCondition: c.specialCategoryCondition,
-      directIdentifier: c.directIdentifier,
     }));
     this.byName = new Map(this.categories.map((c) => [c.name, c]));
     this.roles = config.roles.map((r) => ({

@@ -7,6 +7,7 @@ import {
   isEuMemberStateRegion,
 } from '../residency/regions';
 import { cidrsOverlap, isPrivateCidr, parseCidr } from './cidr';
+import { KIT_DATABASE_USERS, unsafeRoleName } from './database-names';
 import { defaultNoteTerms, NOTE_CATEGORIES, NOTE_TERM_PATTERN, NoteCategory } from './note-terms';
 
 /**
@@ -20,6 +21,12 @@ const identifier = (what: string) =>
   z.string().regex(IDENTIFIER, {
     message: `${what} must be lower-case letters, digits or _ starting with a letter, at most 31 characters (it becomes a PostgreSQL and IAM name)`,
   });
+
+/** A catalog role's name: an identifier that is no SQL keyword, reserved name or user of the kit (lib/config/database-names.ts). */
+const roleName = identifier('a role name').superRefine((name, ctx) => {
+  const why = IDENTIFIER.test(name) ? unsafeRoleName(name) : undefined;
+  if (why) ctx.addIssue({ code: 'custom', message: why });
+});
 
 const accountId = z.string().regex(/^\d{12}$/, { message: 'an AWS account id is exactly 12 digits' });
 
@@ -79,16 +86,24 @@ const categorySchema = z
     sensitivity: z.enum(['standard', 'special']).default('standard'),
     specialCategoryCondition: z.enum(SPECIAL_CATEGORY_CONDITIONS).optional(),
     /**
-     * Whether the category names or reaches the person (name, e-mail, phone,
-     * address, free text). Such a category is never sent in a pseudonymised extract.
+     * Removed: which columns identify a person is declared next to the column
+     * in the SQL schema (`category:<name>;identifying`), not here. Kept only to
+     * tell a configuration that still sets it where the marking went.
      */
-    directIdentifier: z.boolean().default(true),
+    directIdentifier: z
+      .unknown()
+      .refine(() => false, {
+        message:
+          "removed: which columns identify a person is now marked in the database schema, next to each column ('category:<name>;identifying' in lib/database/sql), and a pseudonymised extract refuses a category with such a column; delete directIdentifier",
+      })
+      .optional()
+      .meta({ deprecated: true, description: "Removed: identifying columns are marked in the database schema ('category:<name>;identifying')", not: {} }),
   })
   .strict();
 
 const roleSchema = z
   .object({
-    name: identifier('a role name'),
+    name: roleName,
     description: z.string().min(1),
     reads: z.array(z.string()).default([]),
     writes: z.array(z.string()).default([]),
@@ -110,7 +125,7 @@ const scheduleExpression = z.string().regex(/^(cron\(\S+ \S+ \S+ \S+ \S+ \S+\)|r
 });
 
 /** The database user the retention purge signs in as: no catalog role may take the name. */
-export const PURGE_DATABASE_USER = 'retention_purge';
+export const PURGE_DATABASE_USER = KIT_DATABASE_USERS.purge;
 
 /** Retention purge and recontact defaults (README, "Retention and recontact"). */
 export const RETENTION_DEFAULTS = { recontactDays: 60, purgeSchedule: 'cron(30 2 * * ? *)' } as const;
@@ -638,12 +653,6 @@ function subcontractorChecks(
           problem(at('categories', j), `${catName} is a special category (art. 9); a processor receives it only with a specialCategoryJustification that says why, or remove it`);
         }
       }
-      if (pseudonymised && cat.directIdentifier !== false) {
-        problem(
-          at('categories', j),
-          `${catName} identifies the person directly (the category does not say directIdentifier: false); a pseudonymised extract never contains it: remove it, or set pseudonymised: false with an identifiedReason`,
-        );
-      }
     });
     if (!special && sub?.specialCategoryJustification) {
       problem(at('specialCategoryJustification'), 'the processor receives no special category; remove the justification');
@@ -691,11 +700,6 @@ function subcontractorChecks(
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /** Retention, recontact and the notes check. */
 function lifecycleChecks(cfg: any, problem: (path: (string | number)[], message: string) => void): void {
-  list(cfg.roles).forEach((role, i) => {
-    if (role?.name === PURGE_DATABASE_USER) {
-      problem(['roles', i, 'name'], `${PURGE_DATABASE_USER} is the database user of the retention purge; choose another role name`);
-    }
-  });
   const shipped = new Map(defaultNoteTerms().map((t) => [t.toLowerCase(), t]));
   list(cfg.notesCheck?.excludedTerms).forEach((term, i) => {
     if (typeof term === 'string' && !shipped.has(term.toLowerCase())) {

@@ -2,10 +2,16 @@ import type { Migration } from './migrations';
 
 /**
  * What a column holds, from its comment in the migrations:
- * - `category`: personal data of that catalog category (`category:<name>`)
+ * - `category`: personal data of that catalog category (`category:<name>`);
+ *   `category:<name>;identifying` when the column on its own names or
+ *   reaches the person (a name, an e-mail address, a phone number, a postal
+ *   address, free text people write): a pseudonymised extract never
+ *   carries a category that has such a column
  * - `flag`: whether a special category holds data for the contact, not the detail (`flag:<name>`)
  * - `key`: a reference to a contact, supplied by whoever writes the row (`key`)
  * - `structural`: set by the database (ids, timestamps, authors) (`structural`)
+ *
+ * The database reads the same grammar (gdpr.category_columns).
  */
 export type ColumnKind = 'category' | 'flag' | 'key' | 'structural';
 
@@ -16,24 +22,41 @@ export interface SchemaColumn {
   readonly kind: ColumnKind;
   /** The category, for `category` and `flag` columns. */
   readonly category?: string;
+  /** The column identifies the person directly (`;identifying`); only `category` columns can. */
+  readonly identifying: boolean;
+  /** The migration that gave the column its comment, `NNNN_name.sql`. */
+  readonly taggedIn: string;
 }
 
+/** The one attribute a category column can carry after `;`. */
+export const IDENTIFYING = 'identifying';
+
 const COMMENT = /COMMENT ON COLUMN\s+([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\s+IS\s+'([^']*)'/gi;
+const GRAMMAR = `category:<name>, category:<name>;${IDENTIFYING}, flag:<name>, key or structural`;
 
 /** Every tagged column of the schema, in migration order; later comments replace earlier ones. */
 export function schemaColumns(migrations: readonly Migration[]): SchemaColumn[] {
   const columns = new Map<string, SchemaColumn>();
   for (const m of migrations) {
+    const file = `${String(m.version).padStart(4, '0')}_${m.name}.sql`;
     for (const [, schema, table, column, comment] of m.sql.matchAll(COMMENT)) {
-      const where = `${schema}.${table}.${column} in ${String(m.version).padStart(4, '0')}_${m.name}.sql`;
-      const [kind, category] = comment.split(':') as [string, string | undefined];
-      if (!['category', 'flag', 'key', 'structural'].includes(kind)) {
-        throw new Error(`column ${where}: comment must be category:<name>, flag:<name>, key or structural; got '${comment}'`);
+      const where = `${schema}.${table}.${column} in ${file}`;
+      const [tag, ...attributes] = comment.split(';');
+      const [kind, category, ...rest] = tag.split(':') as [string, string | undefined, ...string[]];
+      if (!['category', 'flag', 'key', 'structural'].includes(kind) || rest.length > 0) {
+        throw new Error(`column ${where}: comment must be ${GRAMMAR}; got '${comment}'`);
       }
       if ((kind === 'category' || kind === 'flag') !== (category !== undefined && category !== '')) {
         throw new Error(`column ${where}: '${kind}' ${kind === 'category' || kind === 'flag' ? 'needs' : 'takes no'} a category name; got '${comment}'`);
       }
-      columns.set(`${schema}.${table}.${column}`, { schema, table, column, kind: kind as ColumnKind, category });
+      if (attributes.length > 1 || (attributes.length === 1 && attributes[0] !== IDENTIFYING)) {
+        throw new Error(`column ${where}: the only attribute after ';' is ${IDENTIFYING}; got '${comment}'`);
+      }
+      const identifying = attributes.length === 1;
+      if (identifying && kind !== 'category') {
+        throw new Error(`column ${where}: only a category column can be ${IDENTIFYING} (a ${kind} column holds no personal data of its own); got '${comment}'`);
+      }
+      columns.set(`${schema}.${table}.${column}`, { schema, table, column, kind: kind as ColumnKind, category, identifying, taggedIn: file });
     }
   }
   return [...columns.values()];

@@ -33,12 +33,7 @@ const MAX_FIELDS = 50;
 export const PSEUDONYM_FIELD = 'pseudonym';
 
 export function extractPlan(sub: Subcontractor, columns: readonly SchemaColumn[]): ExtractPlan {
-  if (sub.pseudonymised) {
-    const identifying = sub.categories.filter((c) => c.directIdentifier).map((c) => c.name);
-    if (identifying.length > 0) {
-      throw new Error(`processor ${sub.name}: a pseudonymised extract cannot hold ${identifying.join(', ')}, which identify people directly`);
-    }
-  }
+  if (sub.pseudonymised) refuseIdentifyingCategories(sub, columns);
   const granted = new Set(sub.categories.map((c) => c.name));
   const byRelation = new Map<string, SchemaColumn[]>();
   for (const c of columns) byRelation.set(relationOf(c), [...(byRelation.get(relationOf(c)) ?? []), c]);
@@ -65,6 +60,26 @@ export function extractPlan(sub: Subcontractor, columns: readonly SchemaColumn[]
     throw new Error(`processor ${sub.name}: no column of the schema holds ${[...granted].join(', ')}; the extract would be empty`);
   }
   return { processor: sub.name, pseudonymised: sub.pseudonymised, contactColumns, related };
+}
+
+/**
+ * A pseudonymised extract carries no category that has a column marked
+ * identifying in the schema (`category:<name>;identifying`): the pseudonym
+ * would be worthless next to a name or an e-mail address. Judged on the
+ * category, not only on the columns exported, so that a column added to the
+ * category later cannot slip into an extract already granted.
+ */
+function refuseIdentifyingCategories(sub: Subcontractor, columns: readonly SchemaColumn[]): void {
+  const refused = sub.categories
+    .map((c) => ({ category: c.name, columns: columns.filter((col) => col.kind === 'category' && col.category === c.name && col.identifying) }))
+    .filter((r) => r.columns.length > 0);
+  if (refused.length === 0) return;
+  const what = refused
+    .map((r) => `category ${r.category} (column${r.columns.length === 1 ? '' : 's'} ${r.columns.map((c) => `${relationOf(c)}.${c.column}`).join(', ')}, marked identifying in ${[...new Set(r.columns.map((c) => c.taggedIn))].join(', ')})`)
+    .join('; ');
+  throw new Error(
+    `processor ${sub.name}: a pseudonymised extract cannot hold ${what}, which identify people directly; remove ${refused.map((r) => r.category).join(', ')} from the subcontractor's categories, or set pseudonymised: false with an identifiedReason`,
+  );
 }
 
 function tableName(relation: string): string {

@@ -16,12 +16,15 @@ import { relationOf, schemaColumns } from '../database/schema-columns';
 
 const cell = (text: string) => text.replace(/\r?\n\s*/g, ' ').replace(/\|/g, '\\|');
 
-/** Likely consequences for the people if a category leaks, from what the category is. */
-export function likelyConsequences(category: DataCategory): string {
+/**
+ * Likely consequences for the people if a category leaks, from what the
+ * category is; `identifying`: one of its columns is marked identifying in the schema.
+ */
+export function likelyConsequences(category: DataCategory, identifying: boolean): string {
   if (category.special) {
     return `Reveals ${category.description.toLowerCase()} (art. 9): discrimination, exclusion, distress. Likely a high risk: tell the people (art. 34) unless the data was unintelligible to whoever got it.`;
   }
-  if (category.directIdentifier) {
+  if (identifying) {
     return 'Identifies the person or says something about them: phishing, scams and identity fraud in the organisation\'s name, embarrassment, unwanted contact.';
   }
   return 'Loss of confidentiality of the relationship; combined with identifying data, profiling or fraud.';
@@ -41,7 +44,7 @@ function categoryRows(catalog: Catalog, migrations: readonly Migration[]): strin
       `${c.retentionDays} days`,
       roles.join(', ') || '—',
       processors.join(', ') || '—',
-      cell(likelyConsequences(c)),
+      cell(likelyConsequences(c, columns.some((col) => col.kind === 'category' && col.category === c.name && col.identifying))),
     ].join(' | ')} |`;
   });
 }

@@ -43,7 +43,7 @@ describe('database privileges equal the catalog, column by column', () => {
   test('for every role and every personal-data column, SELECT, INSERT and UPDATE are exactly what the catalog says', async () => {
     // The category of each column is read from the database itself (the column comments).
     const { rows: columns } = await admin.query(`
-      SELECT n.nspname AS schema, c.relname AS rel, a.attname AS col, split_part(d.description, ':', 2) AS category
+      SELECT n.nspname AS schema, c.relname AS rel, a.attname AS col, split_part(split_part(d.description, ';', 1), ':', 2) AS category
       FROM pg_catalog.pg_description d
       JOIN pg_catalog.pg_class c ON c.oid = d.objoid
       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

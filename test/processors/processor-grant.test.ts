@@ -343,7 +343,7 @@ describe('an invalid grant never reaches a template', () => {
     ['no contract', { contractReference: ' ' }, /contractReference \(the data processing agreement\) is required/],
     ['an identified extract without a reason', { pseudonymised: false }, /an identified extract \(pseudonymised: false\) needs an identifiedReason/],
     ['a special category without justification', { categories: [catalog.category('special_diet')] }, /special categories special_diet need a specialCategoryJustification/],
-    ['a direct identifier in a pseudonymised extract', { categories: [catalog.category('identity')] }, /a pseudonymised extract cannot hold identity, which identify people directly/],
+    ['a direct identifier in a pseudonymised extract', { categories: [catalog.category('identity')] }, /^processor statlab: a pseudonymised extract cannot hold category identity \(columns crm\.contacts\.first_name, crm\.contacts\.last_name, marked identifying in \d{4}_identifiers\.sql\), which identify people directly; remove identity from the subcontractor's categories, or set pseudonymised: false with an identifiedReason$/],
   ])('%s is refused at construction', (_what, change, error) => {
     expect(build(change)).toThrow(error);
   });

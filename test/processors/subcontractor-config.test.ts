@@ -133,9 +133,11 @@ describe('an invalid grant is refused with one line per problem naming field, va
     ]);
   });
 
-  test('a category that identifies people in a pseudonymised extract', () => {
-    expect(withProcessor((s) => s.categories.push('contact'))).toEqual([
-      'subcontractors[0].categories[2]: contact identifies the person directly (the category does not say directIdentifier: false); a pseudonymised extract never contains it: remove it, or set pseudonymised: false with an identifiedReason; got "contact"',
+  test('a category that still says whether it identifies people is refused with where that moved', () => {
+    // Which columns identify a person is the schema's to say (category:<name>;identifying); an
+    // identifying category in a pseudonymised extract is refused at synth (test/security/identifiers.test.ts).
+    expect(withProcessor((_s, cfg) => (cfg.categories.find((c: any) => c.name === 'contact').directIdentifier = false))).toEqual([
+      "categories[1].directIdentifier: removed: which columns identify a person is now marked in the database schema, next to each column ('category:<name>;identifying' in lib/database/sql), and a pseudonymised extract refuses a category with such a column; delete directIdentifier; got false",
     ]);
   });
 
@@ -182,7 +184,6 @@ describe('an invalid grant is refused with one line per problem naming field, va
     expect(lines.map((l) => l.split(':')[0])).toEqual([
       'subcontractors[0].contractReference',
       'subcontractors[0].expiryDate',
-      'subcontractors[0].categories[0]',
       'subcontractors[0].categories[1]',
       'subcontractors[0].categories[2]',
       'subcontractors[0].transferMechanism',

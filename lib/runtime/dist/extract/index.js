@@ -32464,6 +32464,10 @@ var defaults = import_lib3.default.defaults;
 var CONTACTS_RELATION = "crm.contacts";
 var CONTACT_ID_COLUMN = "id";
 
+// lib/database/schema-columns.ts
+var IDENTIFYING = "identifying";
+var GRAMMAR = `category:<name>, category:<name>;${IDENTIFYING}, flag:<name>, key or structural`;
+
 // lib/processors/extract-plan.ts
 var PSEUDONYM_FIELD = "pseudonym";
 function tableName(relation) {

@@ -1,4 +1,4 @@
--- 0004: which columns identify a person, declared in the schema next to the
+-- 0005: which columns identify a person, declared in the schema next to the
 -- column; and a notes check that sees through look-alike text. Targets
 -- PostgreSQL 16.
 

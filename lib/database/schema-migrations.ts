@@ -103,6 +103,8 @@ export class SchemaMigrations extends Construct {
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: this.handler.function.functionArn,
       resourceType: 'Custom::ContactSchema',
+      // A request the function refuses (or a run past its 10-minute timeout) fails the deployment after 15 minutes, not an hour.
+      serviceTimeout: Duration.minutes(15),
       // Hashes only: a new migration or a catalog change updates the resource, which runs the function again.
       properties: {
         Migrations: asset.migrations,

@@ -234,7 +234,7 @@ describe('a genuine migration that fails with personal data in its error disclos
 describe('the template carries hashes, the asset carries the SQL', () => {
   test('no SQL in the custom resource’s properties: hashes only', () => {
     const [resource] = Object.values(template.findResources('Custom::ContactSchema')) as any[];
-    expect(Object.keys(resource.Properties).sort()).toEqual(['CatalogSqlSha256', 'Migrations', 'ServiceToken']);
+    expect(Object.keys(resource.Properties).sort()).toEqual(['CatalogSqlSha256', 'Migrations', 'ServiceTimeout', 'ServiceToken']);
     expect(resource.Properties.Migrations).toMatch(/^\d+:[0-9a-f]{64}(,\d+:[0-9a-f]{64})*$/);
     expect(resource.Properties.CatalogSqlSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(template.toJSON())).not.toMatch(/GRANT SELECT|CREATE ROLE|CREATE POLICY/);

@@ -40,8 +40,9 @@ export async function migrate(client: SqlClient, migrations: readonly Migration[
     for (const m of migrations) {
       const previous = done.get(m.version);
       if (previous && previous.checksum !== m.checksum) {
-        throw new Error(
-          `migration ${String(m.version).padStart(4, '0')}_${m.name}.sql changed after it was applied (checksum ${String(previous.checksum).slice(0, 12)}… in the database, ${m.checksum.slice(0, 12)}… in the file); write a new migration instead of editing a shipped one`,
+        throw new MigrationError(
+          `migration ${fileName(m)}`,
+          `changed after it was applied (checksum ${String(previous.checksum).slice(0, 12)}… in the database, ${m.checksum.slice(0, 12)}… in the file); write a new migration instead of editing a shipped one`,
         );
       }
     }
@@ -51,13 +52,39 @@ export async function migrate(client: SqlClient, migrations: readonly Migration[
       await inTransaction(client, async () => {
         await client.query(m.sql);
         await client.query('INSERT INTO meta.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, m.checksum]);
-      }, `migration ${String(m.version).padStart(4, '0')}_${m.name}.sql`);
+      }, `migration ${fileName(m)}`);
       applied.push(m.version);
     }
     if (catalogSql) await inTransaction(client, () => client.query(catalogSql).then(() => undefined), 'catalog privileges');
     return { applied, skipped: migrations.filter((m) => done.has(m.version)).map((m) => m.version) };
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]);
+  }
+}
+
+const fileName = (m: Migration) => `${String(m.version).padStart(4, '0')}_${m.name}.sql`;
+
+/**
+ * A step of the migration that failed: its message names the step and, for a
+ * database error, its SQLSTATE only. The database's own text (which can carry
+ * values: `RAISE EXCEPTION` text, `Key (email)=(...)`) stays in `cause`, for
+ * local use; the schema function never reports it.
+ */
+export class MigrationError extends Error {
+  /** SQLSTATE of the database error, when there is one (5 characters). */
+  public readonly sqlstate?: string;
+
+  constructor(
+    /** `migration NNNN_name.sql` or `catalog privileges`. */
+    public readonly step: string,
+    problem: string,
+    cause?: unknown,
+  ) {
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    const sqlstate = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+    super(`${step} ${problem}${sqlstate ? ` (SQLSTATE ${sqlstate})` : ''}`, { cause });
+    this.name = 'MigrationError';
+    this.sqlstate = sqlstate;
   }
 }
 
@@ -68,6 +95,6 @@ async function inTransaction(client: SqlClient, work: () => Promise<void>, what:
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK');
-    throw new Error(`${what} failed and was rolled back: ${(err as Error).message}`);
+    throw new MigrationError(what, 'failed and was rolled back', err);
   }
 }

@@ -1,4 +1,4 @@
-import { CustomResource, Stack } from 'aws-cdk-lib';
+import { Aws, CfnResource, CustomResource, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -50,6 +50,11 @@ export class DefaultSecurityGroupCloser extends Construct {
       resourceType: 'Custom::DefaultSecurityGroupClosed',
       properties: { GroupId: props.vpc.vpcDefaultSecurityGroup, AccountId: stack.account },
     });
+    // The handler acts only on CloudFormation's request for this resource, on the group named here (not in the event).
+    this.handler.function.addEnvironment('STACK_ID', Aws.STACK_ID);
+    this.handler.function.addEnvironment('LOGICAL_RESOURCE_ID', stack.getLogicalId(this.resource.node.defaultChild as CfnResource));
+    this.handler.function.addEnvironment('GROUP_ID', props.vpc.vpcDefaultSecurityGroup);
+    this.handler.function.addEnvironment('ACCOUNT_ID', stack.account);
 
     this.handler.acknowledgeCustomResourceHandler();
     for (const pack of ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321']) {

@@ -82,7 +82,7 @@ function databasePrivileges(catalogSql: string): Map<string, UserPrivileges> {
 /**
  * Who can do what with which data category, computed from the synthesized
  * output only: the IAM policies say which database users each role may
- * connect as, the catalog SQL in the template says what each user may do with
+ * connect as, the catalog SQL of the schema function's asset says what each user may do with
  * each column, and the migrations' column comments say which category each
  * column holds.
  */
@@ -90,10 +90,12 @@ export function accessMatrix(stacks: readonly SynthesizedStack[], migrations: re
   const columns = schemaColumns(migrations).filter((c) => c.category !== undefined);
   const categories = [...new Set(columns.map((c) => c.category as string))];
   const rows: MatrixRow[] = [];
-  for (const { template } of stacks) {
+  for (const { name, template, catalogSql } of stacks) {
     const resources = template.Resources;
     const schema = Object.values(resources).find((r: any) => r.Type === 'Custom::ContactSchema') as any;
-    const privileges = databasePrivileges(schema?.Properties?.CatalogSql ?? '');
+    // The catalog SQL ships in the schema function's asset; the template holds only its hash.
+    if (schema && catalogSql === undefined) throw new Error(`access matrix: stack ${name} has a schema function but its catalog SQL (catalog.sql of its asset) was not given`);
+    const privileges = databasePrivileges(catalogSql ?? '');
     for (const [roleId, role] of Object.entries(resources)) {
       if (role.Type !== 'AWS::IAM::Role') continue;
       const attached = new Set(asList(role.Properties?.ManagedPolicyArns).map((a: any) => a?.Ref));

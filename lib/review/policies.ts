@@ -7,6 +7,8 @@ import { readable, target } from './readable';
 export interface SynthesizedStack {
   readonly name: string;
   readonly template: { Resources: Record<string, any> };
+  /** The catalog SQL the stack's schema function ships in its asset (catalog.sql), when the stack has one. */
+  readonly catalogSql?: string;
 }
 
 interface PolicyEntry {

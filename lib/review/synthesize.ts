@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+/* eslint-disable @typescript-eslint/no-explicit-any */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -16,8 +17,26 @@ export function synthesizeBaseline(config: BaselineConfig): SynthesizedStack[] {
     addBaselineStacks(app, config);
     addBaselineChecks(app);
     const assembly = app.synth();
-    return assembly.stacks.map((s) => ({ name: s.stackName, template: JSON.parse(readFileSync(join(assembly.directory, s.templateFile), 'utf8')) }));
+    return assembly.stacks.map((s) => {
+      const template = JSON.parse(readFileSync(join(assembly.directory, s.templateFile), 'utf8'));
+      return { name: s.stackName, template, catalogSql: schemaCatalogSql(assembly.directory, template) };
+    });
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The catalog SQL a template's schema function ships: catalog.sql in the asset
+ * of the function that serves the Custom::ContactSchema resource (the template
+ * carries only its hash). Undefined when the template has no such resource.
+ */
+export function schemaCatalogSql(assemblyDir: string, template: { Resources: Record<string, any> }): string | undefined {
+  const schema = Object.values(template.Resources).find((r: any) => r.Type === 'Custom::ContactSchema');
+  if (!schema) return undefined;
+  const functionId = schema.Properties?.ServiceToken?.['Fn::GetAtt']?.[0];
+  const key = template.Resources[functionId]?.Properties?.Code?.S3Key;
+  const file = typeof key === 'string' ? join(assemblyDir, `asset.${key.replace(/\.zip$/, '')}`, 'catalog.sql') : undefined;
+  if (!file || !existsSync(file)) throw new Error(`the schema function's asset (catalog.sql) is not in the cloud assembly ${assemblyDir}`);
+  return readFileSync(file, 'utf8');
 }

@@ -19,6 +19,8 @@ export function bundleHandlers(root = BUNDLES_DIR): void {
       format: 'cjs',
       external: [...(external ?? DEFAULT_EXTERNAL)],
       legalComments: 'none',
+      // Paths as seen from the repository (a worktree's node_modules may be a symlink): the same bundle wherever it is built.
+      preserveSymlinks: true,
       logLevel: 'silent',
     });
     if (withMigrations) {

@@ -33,7 +33,10 @@ describe('migrations against a real PostgreSQL', () => {
       `${String(migrations.length + 1).padStart(4, '0')}_broken.sql`,
       'CREATE TABLE crm.half_done (id int); SELECT no_such_function();',
     );
-    await expect(migrate(db.admin, [...migrations, broken])).rejects.toThrow(/migration \d{4}_broken\.sql failed and was rolled back: function no_such_function\(\) does not exist/);
+    const error = await migrate(db.admin, [...migrations, broken]).catch((err) => err);
+    // The step and the SQLSTATE only; the database's text (which can carry values) stays in the cause.
+    expect(error.message).toMatch(/^migration \d{4}_broken\.sql failed and was rolled back \(SQLSTATE 42883\)$/);
+    expect(error).toMatchObject({ step: expect.stringMatching(/_broken\.sql$/), sqlstate: '42883', cause: expect.objectContaining({ message: 'function no_such_function() does not exist' }) });
     expect(await tables()).not.toContain('crm.half_done');
     const { rows } = await db.admin.query('SELECT count(*)::int AS n FROM meta.schema_migrations WHERE name = $1', ['broken']);
     expect(rows[0].n).toBe(0);
@@ -47,5 +50,21 @@ describe('migrations against a real PostgreSQL', () => {
 
   test('a file name out of convention or a gap in versions is refused', () => {
     expect(() => migration('1_init.sql', '')).toThrow(/name must be NNNN_name\.sql/);
+  });
+});
+
+describe('a failing step says where it failed, never what the database said', () => {
+  test('an error whose text carries values is reported by its SQLSTATE only', async () => {
+    await db.admin.query("INSERT INTO crm.contacts (email, first_name) VALUES ('alice@example.fr', 'Alice'), ('alice@example.fr', 'Alice')");
+    const migrations = [...loadMigrations()];
+    const next = `${String(migrations.length + 1).padStart(4, '0')}`;
+    const unique = migration(`${next}_unique_email.sql`, 'CREATE UNIQUE INDEX contacts_email ON crm.contacts (email);');
+    const error = await migrate(db.admin, [...migrations, unique]).catch((err) => err);
+    expect(error.message).toBe(`migration ${next}_unique_email.sql failed and was rolled back (SQLSTATE 23505)`);
+    expect(error.cause.detail).toMatch(/alice@example\.fr/);
+    const raise = migration(`${next}_raise.sql`, "DO $$ BEGIN RAISE EXCEPTION 'rows: %', (SELECT string_agg(email, ',') FROM crm.contacts); END $$;");
+    const second = await migrate(db.admin, [...migrations, raise]).catch((err) => err);
+    expect(second.message).toBe(`migration ${next}_raise.sql failed and was rolled back (SQLSTATE P0001)`);
+    expect(second.message).not.toMatch(/alice/);
   });
 });

@@ -228,7 +228,7 @@ describe('schema migrations at deploy time', () => {
     template.hasResourceProperties('Custom::ContactSchema', {
       ServiceToken: { 'Fn::GetAtt': [logicalId(stack.schema.handler.function), 'Arn'] },
       Migrations: Match.stringLikeRegexp('^1:[0-9a-f]{64}'),
-      CatalogSql: stack.schema.catalogSql,
+      CatalogSqlSha256: stack.schema.catalogSqlSha256,
     });
     const resource = Object.values(template.findResources('Custom::ContactSchema'))[0] as any;
     expect(resource.DependsOn).toEqual(expect.arrayContaining([logicalId(stack.database.cluster)]));

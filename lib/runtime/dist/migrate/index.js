@@ -1207,7 +1207,7 @@ var require_utils2 = __commonJS({
       postgresMd5PasswordHash,
       randomBytes,
       deriveKey,
-      sha256,
+      sha256: sha2562,
       hashByName,
       hmacSha256,
       md5
@@ -1232,7 +1232,7 @@ var require_utils2 = __commonJS({
       const outer = await md5(Buffer.concat([Buffer.from(inner), salt]));
       return "md5" + outer;
     }
-    async function sha256(text) {
+    async function sha2562(text) {
       return await subtleCrypto.digest("SHA-256", text);
     }
     async function hashByName(hashName, text) {
@@ -5348,11 +5348,11 @@ var require_lib2 = __commonJS({
 // lib/runtime/migrate.ts
 var migrate_exports = {};
 __export(migrate_exports, {
+  SCHEMA_RESOURCE_PROPERTIES: () => SCHEMA_RESOURCE_PROPERTIES,
   createMigrateHandler: () => createMigrateHandler,
   handler: () => handler
 });
 module.exports = __toCommonJS(migrate_exports);
-var import_node_path2 = require("node:path");
 var import_client_secrets_manager = require("@aws-sdk/client-secrets-manager");
 
 // node_modules/pg/esm/index.mjs
@@ -5368,34 +5368,6 @@ var escapeLiteral = import_lib.default.escapeLiteral;
 var Result = import_lib.default.Result;
 var TypeOverrides = import_lib.default.TypeOverrides;
 var defaults = import_lib.default.defaults;
-
-// lib/database/migrations.ts
-var import_node_crypto = require("node:crypto");
-var import_node_fs = require("node:fs");
-var import_node_path = require("node:path");
-var MIGRATIONS_DIR = (0, import_node_path.join)(__dirname, "sql");
-var FILE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
-function migration(fileName, sql) {
-  const match = FILE.exec(fileName);
-  if (!match) {
-    throw new Error(`migration file ${fileName}: name must be NNNN_name.sql (four digits, lower-case name)`);
-  }
-  return {
-    version: Number(match[1]),
-    name: match[2],
-    sql,
-    checksum: (0, import_node_crypto.createHash)("sha256").update(sql).digest("hex")
-  };
-}
-function loadMigrations(dir = MIGRATIONS_DIR) {
-  const migrations = (0, import_node_fs.readdirSync)(dir).filter((f) => f.endsWith(".sql")).map((f) => migration(f, (0, import_node_fs.readFileSync)((0, import_node_path.join)(dir, f), "utf8"))).sort((a, b) => a.version - b.version);
-  migrations.forEach((m, i) => {
-    if (m.version !== i + 1) {
-      throw new Error(`migrations in ${dir}: expected version ${String(i + 1).padStart(4, "0")}, found ${String(m.version).padStart(4, "0")}_${m.name}.sql (versions start at 0001 with no gap or duplicate)`);
-    }
-  });
-  return migrations;
-}
 
 // lib/database/migrator.ts
 var LOCK_KEY = 4242017;
@@ -5416,8 +5388,9 @@ async function migrate(client, migrations, catalogSql) {
     for (const m of migrations) {
       const previous = done.get(m.version);
       if (previous && previous.checksum !== m.checksum) {
-        throw new Error(
-          `migration ${String(m.version).padStart(4, "0")}_${m.name}.sql changed after it was applied (checksum ${String(previous.checksum).slice(0, 12)}\u2026 in the database, ${m.checksum.slice(0, 12)}\u2026 in the file); write a new migration instead of editing a shipped one`
+        throw new MigrationError(
+          `migration ${fileName(m)}`,
+          `changed after it was applied (checksum ${String(previous.checksum).slice(0, 12)}\u2026 in the database, ${m.checksum.slice(0, 12)}\u2026 in the file); write a new migration instead of editing a shipped one`
         );
       }
     }
@@ -5427,7 +5400,7 @@ async function migrate(client, migrations, catalogSql) {
       await inTransaction(client, async () => {
         await client.query(m.sql);
         await client.query("INSERT INTO meta.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)", [m.version, m.name, m.checksum]);
-      }, `migration ${String(m.version).padStart(4, "0")}_${m.name}.sql`);
+      }, `migration ${fileName(m)}`);
       applied.push(m.version);
     }
     if (catalogSql) await inTransaction(client, () => client.query(catalogSql).then(() => void 0), "catalog privileges");
@@ -5436,6 +5409,20 @@ async function migrate(client, migrations, catalogSql) {
     await client.query("SELECT pg_advisory_unlock($1)", [LOCK_KEY]);
   }
 }
+var fileName = (m) => `${String(m.version).padStart(4, "0")}_${m.name}.sql`;
+var MigrationError = class extends Error {
+  constructor(step, problem, cause) {
+    const code = cause?.code;
+    const sqlstate = typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : void 0;
+    super(`${step} ${problem}${sqlstate ? ` (SQLSTATE ${sqlstate})` : ""}`, { cause });
+    this.step = step;
+    this.name = "MigrationError";
+    this.sqlstate = sqlstate;
+  }
+  step;
+  /** SQLSTATE of the database error, when there is one (5 characters). */
+  sqlstate;
+};
 async function inTransaction(client, work, what) {
   await client.query("BEGIN");
   try {
@@ -5443,69 +5430,234 @@ async function inTransaction(client, work, what) {
     await client.query("COMMIT");
   } catch (err) {
     await client.query("ROLLBACK");
-    throw new Error(`${what} failed and was rolled back: ${err.message}`);
+    throw new MigrationError(what, "failed and was rolled back", err);
   }
 }
 
 // lib/runtime/cfn-response.ts
-var import_node_http = require("node:http");
 var import_node_https = require("node:https");
-function sendResponse(event, status, reason, result) {
-  const body = JSON.stringify({
-    Status: status,
-    // CloudFormation shows at most 4 KB of reason.
-    Reason: reason.slice(0, 3500),
-    PhysicalResourceId: result.physicalResourceId,
-    StackId: event.StackId,
-    RequestId: event.RequestId,
-    LogicalResourceId: event.LogicalResourceId,
-    Data: result.data
-  });
-  const url = new URL(event.ResponseURL);
-  const send = url.protocol === "http:" ? import_node_http.request : import_node_https.request;
-  return new Promise((resolve, reject) => {
-    const req = send(url, { method: "PUT", headers: { "content-type": "", "content-length": Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on("end", () => res.statusCode && res.statusCode < 300 ? resolve() : reject(new Error(`response URL answered ${res.statusCode}`)));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-async function runCustomResource(event, work) {
-  const fallbackId = event.PhysicalResourceId ?? event.LogicalResourceId;
-  try {
-    const result = await work(event);
-    await sendResponse(event, "SUCCESS", "done", result);
-  } catch (err) {
-    const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    console.error(message);
-    await sendResponse(event, "FAILED", message, { physicalResourceId: fallbackId });
+var ReportableError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "ReportableError";
   }
+};
+var REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+function isCloudFormationResponseUrl(raw, region) {
+  if (typeof raw !== "string" || !REGION.test(region)) return false;
+  let url;
+  try {
+    url = new URL(raw);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== "https:" || url.username !== "" || url.password !== "" || url.port !== "") return false;
+  const bucket = `cloudformation-custom-resource-response-${region.replace(/-/g, "")}`;
+  const endpoints = [`s3.${region}.amazonaws.com`, `s3-${region}.amazonaws.com`, "s3.amazonaws.com"];
+  const host = url.hostname;
+  if (endpoints.some((endpoint) => host === `${bucket}.${endpoint}`)) return true;
+  return endpoints.includes(host) && url.pathname.startsWith(`/${bucket}/`);
+}
+var REQUEST_TYPES = /* @__PURE__ */ new Set(["Create", "Update", "Delete"]);
+var TOKEN = /^[A-Za-z0-9._:/|-]{1,1024}$/;
+function checkEvent(event, expected, isAllowedResponseUrl) {
+  const e = event;
+  if (typeof e !== "object" || e === null) return { refused: "event" };
+  if (typeof e.RequestType !== "string" || !REQUEST_TYPES.has(e.RequestType)) return { refused: "RequestType" };
+  if (typeof e.ResponseURL !== "string" || !isAllowedResponseUrl(e.ResponseURL)) return { refused: "ResponseURL" };
+  if (!expected.stackId || e.StackId !== expected.stackId) return { refused: "StackId" };
+  if (!expected.logicalResourceId || e.LogicalResourceId !== expected.logicalResourceId) return { refused: "LogicalResourceId" };
+  if (typeof e.RequestId !== "string" || !/^[A-Za-z0-9-]{1,128}$/.test(e.RequestId)) return { refused: "RequestId" };
+  if (e.PhysicalResourceId !== void 0 && (typeof e.PhysicalResourceId !== "string" || !TOKEN.test(e.PhysicalResourceId))) return { refused: "PhysicalResourceId" };
+  if (e.RequestType !== "Create" && e.PhysicalResourceId === void 0) return { refused: "PhysicalResourceId" };
+  const properties = e.ResourceProperties;
+  if (typeof properties !== "object" || properties === null || Array.isArray(properties)) return { refused: "ResourceProperties" };
+  return { event: e };
+}
+var putResponse = (responseUrl, body) => new Promise((resolve, reject) => {
+  const url = new URL(responseUrl);
+  if (url.protocol !== "https:") {
+    reject(new ReportableError("the response URL is not HTTPS"));
+    return;
+  }
+  const req = (0, import_node_https.request)(
+    url,
+    { method: "PUT", headers: { "content-type": "", "content-length": Buffer.byteLength(body) }, timeout: 3e4 },
+    (res) => {
+      res.resume();
+      res.on(
+        "end",
+        () => res.statusCode && res.statusCode < 300 ? resolve() : reject(new ReportableError(`the response URL answered HTTP ${Number(res.statusCode)}`))
+      );
+    }
+  );
+  req.on("timeout", () => req.destroy(new ReportableError("the response URL did not answer within 30 s")));
+  req.on("error", reject);
+  req.end(body);
+});
+function errorName(err) {
+  const name = err?.name;
+  return typeof name === "string" && /^[A-Za-z][A-Za-z0-9.]{0,63}$/.test(name) ? name : "Error";
+}
+function errorCode(err) {
+  const code = err?.code;
+  if (typeof code !== "string") return void 0;
+  if (/^[0-9A-Z]{5}$/.test(code)) return `SQLSTATE ${code}`;
+  return /^E[A-Z_]{2,30}$/.test(code) ? code : void 0;
+}
+var defaultDescribeFailure = (err) => err instanceof ReportableError ? err.message : `the function failed (${errorName(err)}${errorCode(err) ? `, ${errorCode(err)}` : ""})`;
+async function runCustomResource(input, options, work) {
+  const log = options.log ?? ((line) => console.log(line));
+  const send = options.send ?? putResponse;
+  const isAllowed = options.isAllowedResponseUrl ?? ((url) => isCloudFormationResponseUrl(url, options.expected.region));
+  try {
+    const checked = checkEvent(input, options.expected, isAllowed);
+    if ("refused" in checked) {
+      log(JSON.stringify({ refused: "not a CloudFormation request for this resource of this stack; nothing was done or sent", check: checked.refused }));
+      return;
+    }
+    const { event } = checked;
+    let status = "SUCCESS";
+    let reason = "done";
+    let result = { physicalResourceId: event.PhysicalResourceId ?? event.LogicalResourceId };
+    try {
+      result = await work(event);
+    } catch (err) {
+      status = "FAILED";
+      reason = (options.describeFailure ?? defaultDescribeFailure)(err) ?? defaultDescribeFailure(err);
+    }
+    log(JSON.stringify({ requestType: event.RequestType, requestId: event.RequestId, status, reason }));
+    const body = JSON.stringify({
+      Status: status,
+      // CloudFormation shows at most 4 KB of reason.
+      Reason: reason.slice(0, 3500),
+      PhysicalResourceId: result.physicalResourceId,
+      StackId: event.StackId,
+      RequestId: event.RequestId,
+      LogicalResourceId: event.LogicalResourceId,
+      Data: result.data
+    });
+    try {
+      await send(event.ResponseURL, body);
+    } catch (err) {
+      log(JSON.stringify({ response: "not delivered to CloudFormation", reason: defaultDescribeFailure(err) }));
+    }
+  } catch (err) {
+    log(JSON.stringify({ error: `the handler failed (${errorName(err)})` }));
+  }
+}
+function expectedFromEnvironment(env = process.env) {
+  return { stackId: env.STACK_ID ?? "", logicalResourceId: env.LOGICAL_RESOURCE_ID ?? "", region: env.AWS_REGION ?? "" };
+}
+
+// lib/runtime/migrate-asset.ts
+var import_node_crypto2 = require("node:crypto");
+var import_node_fs2 = require("node:fs");
+var import_node_path2 = require("node:path");
+
+// lib/database/migrations.ts
+var import_node_crypto = require("node:crypto");
+var import_node_fs = require("node:fs");
+var import_node_path = require("node:path");
+var MIGRATIONS_DIR = (0, import_node_path.join)(__dirname, "sql");
+var FILE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
+function migration(fileName2, sql) {
+  const match = FILE.exec(fileName2);
+  if (!match) {
+    throw new Error(`migration file ${fileName2}: name must be NNNN_name.sql (four digits, lower-case name)`);
+  }
+  return {
+    version: Number(match[1]),
+    name: match[2],
+    sql,
+    checksum: (0, import_node_crypto.createHash)("sha256").update(sql).digest("hex")
+  };
+}
+function loadMigrations(dir = MIGRATIONS_DIR) {
+  const migrations = (0, import_node_fs.readdirSync)(dir).filter((f) => f.endsWith(".sql")).map((f) => migration(f, (0, import_node_fs.readFileSync)((0, import_node_path.join)(dir, f), "utf8"))).sort((a, b) => a.version - b.version);
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) {
+      throw new Error(`migrations in ${dir}: expected version ${String(i + 1).padStart(4, "0")}, found ${String(m.version).padStart(4, "0")}_${m.name}.sql (versions start at 0001 with no gap or duplicate)`);
+    }
+  });
+  return migrations;
+}
+
+// lib/runtime/migrate-asset.ts
+var CATALOG_SQL_FILE = "catalog.sql";
+var MIGRATIONS_SUBDIR = "sql";
+var sha256 = (text) => (0, import_node_crypto2.createHash)("sha256").update(text).digest("hex");
+function migrationsList(migrations) {
+  return migrations.map((m) => `${m.version}:${m.checksum}`).join(",");
+}
+function readMigrateAsset(dir) {
+  const migrationFiles = loadMigrations((0, import_node_path2.join)(dir, MIGRATIONS_SUBDIR));
+  const catalogSql = (0, import_node_fs2.readFileSync)((0, import_node_path2.join)(dir, CATALOG_SQL_FILE), "utf8");
+  const migrations = migrationsList(migrationFiles);
+  return { migrationFiles, catalogSql, migrations, migrationsSha256: sha256(migrations), catalogSqlSha256: sha256(catalogSql) };
 }
 
 // lib/runtime/migrate.ts
+var SCHEMA_RESOURCE_PROPERTIES = ["ServiceToken", "ServiceTimeout", "Migrations", "CatalogSqlSha256"];
+function describeFailure(databaseLog) {
+  return (err) => {
+    if (err instanceof MigrationError) {
+      const code2 = err.sqlstate ? void 0 : errorCode(err.cause);
+      return `${err.message}${code2 ? ` (${code2})` : ""}. The database's message, if any, is in ${databaseLog}, not here: it can hold personal data`;
+    }
+    if (err instanceof ReportableError) return err.message;
+    const code = errorCode(err);
+    return `the schema function failed (${errorName(err)}${code ? `, ${code}` : ""}); nothing was applied by this step. Detail, if any, is in ${databaseLog}`;
+  };
+}
+function readAsset(dir) {
+  try {
+    return readMigrateAsset(dir);
+  } catch {
+    throw new ReportableError("the function's asset cannot be read (sql/ and catalog.sql): nothing was run; redeploy the stack");
+  }
+}
 function createMigrateHandler(options) {
-  return (event) => runCustomResource(event, async ({ RequestType, ResourceProperties }) => {
+  const databaseLog = options.databaseLog ?? "the database's own log";
+  return (event) => runCustomResource(event, { ...options, describeFailure: describeFailure(databaseLog) }, async (request) => {
     const physicalResourceId = `${options.host}/${options.database}/schema`;
-    if (RequestType === "Delete") return { physicalResourceId };
-    const { user, password } = await options.credentials();
-    const client = new Client({
-      host: options.host,
-      port: options.port,
-      database: options.database,
-      user,
-      password,
-      ssl: options.ssl ?? { rejectUnauthorized: true },
-      connectionTimeoutMillis: 3e4
-    });
-    await client.connect();
+    if (request.RequestType === "Delete") return { physicalResourceId: request.PhysicalResourceId ?? physicalResourceId };
+    const properties = request.ResourceProperties;
+    if (Object.keys(properties).some((key) => !SCHEMA_RESOURCE_PROPERTIES.includes(key))) {
+      throw new ReportableError(
+        `the request carries properties this function does not take; it takes only ${SCHEMA_RESOURCE_PROPERTIES.join(", ")} (hashes of the SQL it ships): nothing was run`
+      );
+    }
+    const asset = readAsset(options.assetDir);
+    if (asset.catalogSqlSha256 !== options.expectedAsset.catalogSqlSha256 || asset.migrationsSha256 !== options.expectedAsset.migrationsSha256) {
+      throw new ReportableError("the function's asset does not match the hashes its template wrote: nothing was run; redeploy the stack");
+    }
+    if (properties.Migrations !== asset.migrations || properties.CatalogSqlSha256 !== asset.catalogSqlSha256) {
+      throw new ReportableError("the resource's hashes are not those of the function's asset: nothing was run; deploy the function and the resource together");
+    }
+    let client;
     try {
-      const result = await migrate(client, loadMigrations(options.migrationsDir), ResourceProperties.CatalogSql);
-      console.log(JSON.stringify({ applied: result.applied, skipped: result.skipped }));
+      const { user, password } = await options.credentials();
+      client = new Client({
+        host: options.host,
+        port: options.port,
+        database: options.database,
+        user,
+        password,
+        ssl: options.ssl ?? { rejectUnauthorized: true },
+        connectionTimeoutMillis: 3e4
+      });
+      client.on("error", () => void 0);
+      await client.connect();
+    } catch (err) {
+      throw new MigrationError("connecting to the database", "failed", err);
+    }
+    try {
+      const result = await migrate(client, asset.migrationFiles, asset.catalogSql);
+      (options.log ?? console.log)(JSON.stringify({ applied: result.applied, skipped: result.skipped }));
       return { physicalResourceId, data: { Applied: result.applied.join(",") || "none" } };
     } finally {
-      await client.end();
+      await client.end().catch(() => void 0);
     }
   });
 }
@@ -5513,18 +5665,22 @@ async function masterCredentials() {
   const secrets = new import_client_secrets_manager.SecretsManagerClient({});
   const { SecretString } = await secrets.send(new import_client_secrets_manager.GetSecretValueCommand({ SecretId: process.env.SECRET_ARN }));
   const { username, password } = JSON.parse(SecretString ?? "{}");
-  if (!username || !password) throw new Error("the master secret has no username or password");
+  if (!username || !password) throw new ReportableError("the master secret has no username or password");
   return { user: username, password };
 }
 var handler = (event) => createMigrateHandler({
-  host: process.env.DB_HOST,
+  host: process.env.DB_HOST ?? "",
   port: Number(process.env.DB_PORT ?? 5432),
-  database: process.env.DB_NAME,
+  database: process.env.DB_NAME ?? "",
   credentials: masterCredentials,
-  migrationsDir: (0, import_node_path2.join)(__dirname, "sql")
+  assetDir: __dirname,
+  expected: expectedFromEnvironment(),
+  expectedAsset: { catalogSqlSha256: process.env.CATALOG_SQL_SHA256 ?? "", migrationsSha256: process.env.MIGRATIONS_SHA256 ?? "" },
+  databaseLog: process.env.DB_LOG_GROUP ? `the cluster's PostgreSQL log (CloudWatch log group ${process.env.DB_LOG_GROUP})` : void 0
 })(event);
 // Annotate the CommonJS export names for ESM import in node:
 0 && (module.exports = {
+  SCHEMA_RESOURCE_PROPERTIES,
   createMigrateHandler,
   handler
 });

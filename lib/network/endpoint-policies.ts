@@ -25,7 +25,7 @@ export function ownAccountStatement(scope: IConstruct, service: string, actions:
   const stack = Stack.of(scope);
   return new iam.PolicyStatement({
     sid: OWN_ACCOUNT_SID,
-    principals: [new iam.AnyPrincipal()],
+    principals: [new iam.StarPrincipal()],
     actions,
     resources: [service === 's3' ? '*' : `arn:${stack.partition}:${service}:${stack.region}:${stack.account}:*`],
     conditions: {
@@ -48,7 +48,7 @@ export function cloudFormationResponseStatement(scope: IConstruct): iam.PolicySt
   const region = Token.isUnresolved(stack.region) ? Fn.join('', Fn.split('-', stack.region)) : stack.region.replace(/-/g, '');
   return new iam.PolicyStatement({
     sid: CLOUDFORMATION_RESPONSES_SID,
-    principals: [new iam.AnyPrincipal()],
+    principals: [new iam.StarPrincipal()],
     actions: ['s3:PutObject'],
     resources: [
       `arn:${stack.partition}:s3:::cloudformation-custom-resource-response-${region}/arn:${stack.partition}:cloudformation:${stack.region}:${stack.account}:stack/*`,

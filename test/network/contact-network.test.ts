@@ -31,10 +31,7 @@ function egressOf(groupLogicalId: string): Record<string, unknown>[] {
   const inline = (resources[groupLogicalId].Properties.SecurityGroupEgress ?? []) as Record<string, unknown>[];
   const separate = Object.values(resources)
     .filter((r) => r.Type === 'AWS::EC2::SecurityGroupEgress' && r.Properties.GroupId?.['Fn::GetAtt']?.[0] === groupLogicalId)
-    .map((r) => {
-      const { GroupId: _group, ...rule } = r.Properties;
-      return rule;
-    });
+    .map(({ Properties: { GroupId: _group, ...rule } }) => rule);
   return [...inline, ...separate];
 }
 

@@ -3,7 +3,8 @@
  * each region the kit may deploy to, shipped with the kit so that synth needs
  * no lookup. Pure data, no CDK: the config schema and the network read it.
  *
- * Only ids confirmed from `describe-managed-prefix-lists` output are listed.
+ * Only ids confirmed by several independent public sources are listed (for
+ * eu-west-1 and eu-west-3 among them `describe-managed-prefix-lists` output).
  * A region without an entry (eu-south-1, eu-south-2, eu-central-2 today)
  * needs `network.s3PrefixListId` in the configuration.
  */
@@ -20,7 +21,7 @@ export const PREFIX_LIST_ID_PATTERN = /^pl-[0-9a-f]+$/;
 
 /** The command that prints the S3 prefix list id of a region. */
 export function s3PrefixListLookupCommand(region: string): string {
-  return `aws ec2 describe-managed-prefix-lists --region ${region} --filters Name=prefix-list-name,Values=com.amazonaws.${region}.s3`;
+  return `aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=com.amazonaws.${region}.s3 --region ${region}`;
 }
 
 /** The shipped S3 prefix list id of a region, if the kit knows it. */

@@ -478,7 +478,8 @@ function crossFieldChecks(value: unknown, ctx: z.RefinementCtx, now: () => Date)
   if (vpcCidr && clientCidr && vpc && client && cidrsOverlap(vpcCidr, clientCidr)) {
     problem(['network', 'vpnClientCidr'], `overlaps network.vpcCidr ${vpcCidr}; choose a client range outside the VPC`);
   }
-  if (region && cfg.network && cfg.network.s3PrefixListId === undefined && !shippedS3PrefixListId(region)) {
+  // Only for a region the kit may deploy to (another one is reported above).
+  if (region && (isEuMemberStateRegion(region) || isAdequacyRegion(region)) && cfg.network && cfg.network.s3PrefixListId === undefined && !shippedS3PrefixListId(region)) {
     problem(['network', 's3PrefixListId'], `required in ${region} (the kit ships no S3 prefix list id for it); find it with ${s3PrefixListLookupCommand(region)}`);
   }
   list(cfg.network?.availabilityZones).forEach((az, i) => {

@@ -196,6 +196,14 @@ describe('the S3 prefix list id', () => {
     expect(given.filter((p) => p.includes('s3PrefixListId'))).toEqual([]);
   });
 
+  test('a region outside the allowed ones is reported once, as a region problem, not also as a missing prefix list', () => {
+    const outside = withChange((cfg) => {
+      cfg.environment.region = 'us-east-1';
+    });
+    expect(outside.some((p) => p.startsWith('environment.region'))).toBe(true);
+    expect(outside.filter((p) => p.includes('s3PrefixListId'))).toEqual([]);
+  });
+
   test('the configuration refuses a malformed id, naming the field and the value', () => {
     const bad = withChange((cfg) => {
       cfg.network.s3PrefixListId = 'pl-XYZ';

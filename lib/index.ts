@@ -18,6 +18,8 @@ export { VpnAccess } from './network/vpn-access';
 export type { VpnAccessProps, VpnGroupAuthorization, VpnSessionTimeoutHours } from './network/vpn-access';
 export { InVpcFunction } from './network/in-vpc-function';
 export type { InVpcFunctionProps } from './network/in-vpc-function';
+export type { FunctionEgress } from './network/function-egress';
+export { S3_PREFIX_LISTS } from './network/s3-prefix-lists';
 export { DefaultSecurityGroupCloser } from './network/default-security-group-closer';
 export { ContactDatabase, CONTACT_DATABASE_ENGINE, CONTACT_DATABASE_NAME, CONTACT_DATABASE_PORT } from './database/contact-database';
 export type { ContactDatabaseProps } from './database/contact-database';

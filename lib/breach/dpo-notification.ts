@@ -8,6 +8,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { DeadLetterQueue } from '../lifecycle/dead-letter-queue';
 import { DPO_NOTIFICATION_PURPOSE, PURPOSE_TAG } from '../nag/purpose-tags';
+import { restrictToOwnAccount } from '../network/endpoint-policies';
 import { InVpcFunction } from '../network/in-vpc-function';
 import { bundleDir } from '../runtime/bundles';
 
@@ -85,6 +86,8 @@ export class DpoNotification extends Construct {
       privateDnsEnabled: true,
       open: false,
     });
+    // Publishes by this account's principals to this account's topics only.
+    restrictToOwnAccount(this.endpoint, 'sns');
 
     this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters', {
       encryptionKey: key,

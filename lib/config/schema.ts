@@ -6,6 +6,7 @@ import {
   isAdequacyRegion,
   isEuMemberStateRegion,
 } from '../residency/regions';
+import { PREFIX_LIST_ID_PATTERN, s3PrefixListLookupCommand, shippedS3PrefixListId } from '../network/s3-prefix-lists';
 import { cidrsOverlap, isPrivateCidr, parseCidr } from './cidr';
 import { KIT_DATABASE_USERS, unsafeRoleName } from './database-names';
 import { defaultNoteTerms, NOTE_CATEGORIES, NOTE_TERM_PATTERN, NoteCategory } from './note-terms';
@@ -365,6 +366,7 @@ const configObject = z
         vpcCidr: cidr,
         vpnClientCidr: cidr,
         availabilityZones: z.array(z.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/)).min(2).optional(),
+        s3PrefixListId: z.string().regex(PREFIX_LIST_ID_PATTERN, { message: 'must be a prefix list id such as pl-23ad484a' }).optional(),
       })
       .strict(),
     vpn: z
@@ -490,6 +492,10 @@ function crossFieldChecks(value: unknown, ctx: z.RefinementCtx, now: () => Date)
   }
   if (vpcCidr && clientCidr && vpc && client && cidrsOverlap(vpcCidr, clientCidr)) {
     problem(['network', 'vpnClientCidr'], `overlaps network.vpcCidr ${vpcCidr}; choose a client range outside the VPC`);
+  }
+  // Only for a region the kit may deploy to (another one is reported above).
+  if (region && (isEuMemberStateRegion(region) || isAdequacyRegion(region)) && cfg.network && cfg.network.s3PrefixListId === undefined && !shippedS3PrefixListId(region)) {
+    problem(['network', 's3PrefixListId'], `required in ${region} (the kit ships no S3 prefix list id for it); find it with ${s3PrefixListLookupCommand(region)}`);
   }
   list(cfg.network?.availabilityZones).forEach((az, i) => {
     if (region && typeof az === 'string' && !az.startsWith(region)) {

@@ -1,9 +1,12 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DefaultSecurityGroupCloser } from './default-security-group-closer';
+import { cloudFormationResponseStatement, ENDPOINT_ACTIONS, ownAccountStatement, restrictToOwnAccount } from './endpoint-policies';
+import { registerFunctionEgress } from './function-egress';
+import { PREFIX_LIST_ID_PATTERN, s3PrefixListLookupCommand, shippedS3PrefixListId } from './s3-prefix-lists';
 
 export interface ContactNetworkProps {
   /** IPv4 range of the VPC, /16 to /24. */
@@ -17,6 +20,12 @@ export interface ContactNetworkProps {
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly flowLogRetention?: logs.RetentionDays;
+  /**
+   * Id of the region's S3 prefix list (`com.amazonaws.<region>.s3`): the only
+   * addresses besides the interface endpoints the kit's functions may reach on 443.
+   * @default - the id shipped with the kit for the stack region (lib/network/s3-prefix-lists.ts); required where none is shipped
+   */
+  readonly s3PrefixListId?: string;
 }
 
 /** Subnet group names, public API: other constructs select subnets by them. */
@@ -36,9 +45,16 @@ export class ContactNetwork extends Construct {
   public readonly flowLogGroup: logs.LogGroup;
   public readonly endpointSecurityGroup: ec2.SecurityGroup;
   public readonly defaultSecurityGroupCloser: DefaultSecurityGroupCloser;
+  /** The S3 gateway endpoint: own-account PutObject and CloudFormation's responses only. */
+  public readonly s3Endpoint: ec2.GatewayVpcEndpoint;
+  /** The interface endpoints, each limited to the account's own principals and resources. */
+  public readonly interfaceEndpoints: Record<'secretsmanager' | 'kms' | 'ec2', ec2.InterfaceVpcEndpoint>;
+  /** The region's S3 prefix list id the functions' security groups allow. */
+  public readonly s3PrefixListId: string;
 
   constructor(scope: Construct, id: string, props: ContactNetworkProps) {
     super(scope, id);
+    this.s3PrefixListId = resolveS3PrefixListId(Stack.of(this).region, props.s3PrefixListId);
 
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       ipAddresses: ec2.IpAddresses.cidr(props.vpcCidr),
@@ -79,20 +95,27 @@ export class ContactNetwork extends Construct {
     this.endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(props.vpcCidr), ec2.Port.tcp(443), 'HTTPS from the VPC');
 
     const accessSubnets = { subnetGroupName: ACCESS_SUBNETS };
-    this.vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3 });
-    for (const [endpointId, service] of [
-      ['SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER],
-      ['KmsEndpoint', ec2.InterfaceVpcEndpointAwsService.KMS],
-      ['Ec2Endpoint', ec2.InterfaceVpcEndpointAwsService.EC2],
-    ] as const) {
-      this.vpc.addInterfaceEndpoint(endpointId, {
+    this.s3Endpoint = this.vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+    this.s3Endpoint.addToPolicy(ownAccountStatement(this.s3Endpoint, 's3', [...ENDPOINT_ACTIONS.s3]));
+    this.s3Endpoint.addToPolicy(cloudFormationResponseStatement(this.s3Endpoint));
+    const interfaceEndpoint = (endpointId: string, service: ec2.InterfaceVpcEndpointAwsService, actions: 'secretsmanager' | 'kms' | 'ec2') => {
+      const endpoint = this.vpc.addInterfaceEndpoint(endpointId, {
         service,
         subnets: accessSubnets,
         securityGroups: [this.endpointSecurityGroup],
         privateDnsEnabled: true,
         open: false,
       });
-    }
+      restrictToOwnAccount(endpoint, actions);
+      return endpoint;
+    };
+    this.interfaceEndpoints = {
+      secretsmanager: interfaceEndpoint('SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER, 'secretsmanager'),
+      kms: interfaceEndpoint('KmsEndpoint', ec2.InterfaceVpcEndpointAwsService.KMS, 'kms'),
+      ec2: interfaceEndpoint('Ec2Endpoint', ec2.InterfaceVpcEndpointAwsService.EC2, 'ec2'),
+    };
+    // Every InVpcFunction in this VPC sends HTTPS only to these endpoints.
+    registerFunctionEgress(this.vpc, { endpointSecurityGroup: this.endpointSecurityGroup, s3PrefixListId: this.s3PrefixListId });
 
     this.defaultSecurityGroupCloser = new DefaultSecurityGroupCloser(this, 'DefaultSecurityGroupCloser', {
       vpc: this.vpc,
@@ -110,4 +133,19 @@ export class ContactNetwork extends Construct {
   get accessSubnets(): ec2.SubnetSelection {
     return { subnetGroupName: ACCESS_SUBNETS };
   }
+}
+
+/** The configured S3 prefix list id, or the one shipped for the region; a one-line error says how to find a missing one. */
+export function resolveS3PrefixListId(region: string, configured?: string): string {
+  if (configured !== undefined) {
+    if (!Token.isUnresolved(configured) && !PREFIX_LIST_ID_PATTERN.test(configured)) {
+      throw new Error(`network.s3PrefixListId must look like pl-1a2b3c4d; got ${configured}`);
+    }
+    return configured;
+  }
+  const shipped = Token.isUnresolved(region) ? undefined : shippedS3PrefixListId(region);
+  if (shipped) return shipped;
+  throw new Error(
+    `network.s3PrefixListId is required: the kit ships no S3 prefix list id for ${Token.isUnresolved(region) ? 'a stack without a literal region' : region}; find it with \`${s3PrefixListLookupCommand(Token.isUnresolved(region) ? '<region>' : region)}\``,
+  );
 }

@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag/acknowledge';
+import { type FunctionEgress, functionEgressOf } from './function-egress';
 
 export interface InVpcFunctionProps {
   readonly vpc: ec2.IVpc;
@@ -43,6 +44,11 @@ export interface InVpcFunctionProps {
    * @default - none: the function is invoked synchronously (a custom resource), its caller sees a failure
    */
   readonly deadLetterQueue?: sqs.IQueue;
+  /**
+   * Where the function may send HTTPS: the interface endpoints' security group and the region's S3 prefix list.
+   * @default - those of the ContactNetwork that created `vpc`; required for any other VPC
+   */
+  readonly egress?: FunctionEgress;
 }
 
 function deadLetterStatements(queue?: sqs.IQueue): iam.PolicyStatement[] {
@@ -85,8 +91,15 @@ export class InVpcFunction extends Construct {
       description: `${props.description}: HTTPS to the VPC endpoints only`,
       allowAllOutbound: false,
     });
-    // The VPC has no internet route: port 443 reaches only the interface and gateway endpoints.
-    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to the VPC endpoints (no internet route exists)');
+    // HTTPS to the interface endpoints and to S3 through the gateway endpoint, nowhere else (not even should a route appear).
+    const egress = props.egress ?? functionEgressOf(props.vpc);
+    if (!egress) {
+      throw new Error(
+        `InVpcFunction ${this.node.path}: egress is required when the VPC was not created by ContactNetwork (the interface endpoints' security group and the region's S3 prefix list id)`,
+      );
+    }
+    this.securityGroup.addEgressRule(egress.endpointSecurityGroup, ec2.Port.tcp(443), 'HTTPS to the interface endpoints of the VPC');
+    this.securityGroup.addEgressRule(ec2.Peer.prefixList(egress.s3PrefixListId), ec2.Port.tcp(443), 'HTTPS to S3 through the gateway endpoint');
 
     this.policy = new iam.ManagedPolicy(this, 'Policy', {
       description: props.description,
@@ -137,6 +150,8 @@ export class InVpcFunction extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrentExecutions ?? 1,
       tracing: lambda.Tracing.DISABLED,
     });
+    // Created only once its egress rules exist: a custom resource run earlier could not answer CloudFormation.
+    this.function.node.addDependency(this.securityGroup);
     if (props.deadLetterQueue) {
       // Set on the resource rather than through lambda.Function's deadLetterQueue, which would add an inline policy.
       (this.function.node.defaultChild as lambda.CfnFunction).deadLetterConfig = { targetArn: props.deadLetterQueue.queueArn };

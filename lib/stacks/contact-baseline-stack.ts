@@ -79,6 +79,7 @@ export class ContactBaselineStack extends Stack {
       vpcCidr: config.network.vpcCidr,
       availabilityZones: this.zones,
       logsKey: this.logsKey,
+      s3PrefixListId: config.network.s3PrefixListId,
     });
 
     this.database = new ContactDatabase(this, 'ContactDatabase', {

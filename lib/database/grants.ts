@@ -1,4 +1,5 @@
 import type { AccessRole, Catalog, Subcontractor } from '../catalog/catalog';
+import { auditSql } from './audit-sql';
 import { lifecycleDataSql, lifecycleRoleSql, purgeUserSql, rowVisibility } from './lifecycle-sql';
 import { CONTACT_ID_COLUMN, CONTACTS_RELATION } from './contact-table';
 import { relationOf, SchemaColumn } from './schema-columns';
@@ -202,5 +203,6 @@ BEGIN
 END $$;`,
   );
   out.push(...purgeUserSql(input.columns, RDS_IAM_ROLE));
+  out.push(...auditSql(catalog));
   return `${out.join('\n')}\n`;
 }

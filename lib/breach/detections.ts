@@ -84,13 +84,11 @@ export type ExpectedInvoker =
 
 /**
  * An invocation of one of the kit's functions (a CloudTrail data event of the trail) by anyone but its
- * expected caller. The function is matched by its ARN, as requested or as the resource of the event.
+ * expected caller. The function is matched by the ARN CloudTrail records as the event's resource
+ * (with or without a qualifier); one field only, so the pattern stays within EventBridge's 2048 characters.
  */
 export function unexpectedInvocation(functionArn: string, expected: ExpectedInvoker, deployment: Deployment): events.EventPattern {
-  const target: Branch[] = [
-    { requestParameters: { functionName: [functionArn, { prefix: `${functionArn}:` }] } },
-    { resources: { ARN: [functionArn, { prefix: `${functionArn}:` }] } },
-  ];
+  const target: Branch[] = [{ resources: { ARN: [functionArn, { prefix: `${functionArn}:` }] } }];
   const callers: Branch[] =
     'deployment' in expected ? outsideDeployment({}, { roleArns: deployment.roleArns, functionRoleArns: [] }) : [{ sourceIPAddress: [{ 'anything-but': [...expected.services] }] }];
   return apiCall('aws.lambda', ['Invoke'], { $or: both(target, callers) });

@@ -626,7 +626,7 @@ function trustChecks(cfg: any, role: any, at: (string | number)[], problem: (pat
   if (arns.length === 0 && cfg.access?.trustAnyMfaPrincipal !== true) {
     problem(
       [...at, field],
-      `say who may assume the ${str(role?.name) ?? 'this'} role, such as arn:aws:iam::${account ?? '<account>'}:role/aws-reserved/sso.amazonaws.com/<region>/AWSReservedSSO_<PermissionSet>_*; or set access.trustAnyMfaPrincipal: true, which lets IAM, not the catalog, decide who holds it`,
+      `say who may assume ${str(role?.name) ? `the ${str(role?.name)} role` : 'this role'}, such as arn:aws:iam::${account ?? '<account>'}:role/aws-reserved/sso.amazonaws.com/<region>/AWSReservedSSO_<PermissionSet>_*; or set access.trustAnyMfaPrincipal: true, which lets IAM, not the catalog, decide who holds it`,
     );
   }
 }

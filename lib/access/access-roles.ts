@@ -1,8 +1,9 @@
-import { ArnFormat, Duration, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import type { AccessRole, Catalog } from '../catalog/catalog';
+import { principalArnProblem } from '../config/principal-arn';
 import { acknowledge } from '../nag/acknowledge';
 
 /** The name of the role for schema and operations; no catalog role may take it. */
@@ -13,7 +14,6 @@ const MIN_SESSION = Duration.hours(1);
 const MAX_SESSION = Duration.hours(12);
 /** The longest an MFA sign-in may be trusted: STS sessions cannot last longer. */
 const MAX_MFA_AGE = Duration.hours(12);
-const PRINCIPAL_ARN = /^arn:aws[a-z-]*:(iam|sts)::(\d{12}|\*):[\w+=,.@/*-]+$/;
 
 export interface AccessRolesProps {
   /** The catalog: one IAM role per catalog role, named like its PostgreSQL user. */
@@ -35,14 +35,22 @@ export interface AccessRolesProps {
    */
   readonly mfaMaxAge?: Duration;
   /**
-   * IAM principal ARN patterns (wildcards allowed) that may assume the roles,
-   * for example the IAM Identity Center roles of the company's identity provider
-   * (`arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*`), as an
-   * `ArnLike aws:PrincipalArn` condition. Empty means: any IAM principal of this
-   * account that passed MFA and holds sts:AssumeRole on the role.
-   * @default - `catalog.access.trustedPrincipalArns`
+   * Who may assume each role, by role name (catalog role names and `operator`), as an `ArnLike
+   * aws:PrincipalArn` condition: roles or users of the stack's account, or the IAM Identity Center
+   * roles of one permission set
+   * (`arn:aws:iam::<account>:role/aws-reserved/sso.amazonaws.com/<region>/AWSReservedSSO_<PermissionSet>_*`).
+   * A role absent from this map takes the catalog's list (`roles[].trustedPrincipalArns`,
+   * `access.operatorTrustedPrincipalArns`).
+   * @default - the catalog's lists
    */
-  readonly trustedPrincipalArns?: readonly string[];
+  readonly trustedPrincipalArns?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Lets a role that lists no trusted principal be assumed by any IAM principal of the account that
+   * signed in with MFA and holds sts:AssumeRole on it. IAM policies, not the catalog, then decide who
+   * holds the role (who is the DPO): each such role gets a warning annotation.
+   * @default - `catalog.access.trustAnyMfaPrincipal` (configuration default false: a role without principals is refused)
+   */
+  readonly trustAnyMfaPrincipal?: boolean;
 }
 
 /** One catalog role as deployed: its IAM role and its only permission. */
@@ -57,9 +65,12 @@ export interface DatabaseAccessRole {
 /**
  * Role-partitioned access to the contact database, generated from the catalog.
  *
- * One IAM role per catalog role, assumable only by IAM principals of this
- * account (optionally only those matching `trustedPrincipalArns`) that signed
- * in with MFA recently, for a short session. Each role's only permission is
+ * One IAM role per catalog role, assumable only by the IAM principals of this
+ * account that the role lists in `trustedPrincipalArns` (for example the IAM
+ * Identity Center roles of the matching permission set), with a recent MFA
+ * sign-in, for a short session; a role that lists none is refused unless
+ * `trustAnyMfaPrincipal` lets any MFA principal of the account in (with a
+ * warning: IAM, not the catalog, then decides who holds the role). Each role's only permission is
  * `rds-db:connect` as the PostgreSQL user of the same name, so what it can read
  * is exactly what the database grants that user (see lib/database/grants.ts).
  *
@@ -81,7 +92,9 @@ export class AccessRoles extends Construct {
   public readonly operatorPolicy: iam.ManagedPolicy;
   public readonly maxSessionDuration: Duration;
   public readonly mfaMaxAge: Duration;
-  public readonly trustedPrincipalArns: readonly string[];
+  /** Who may assume each role (catalog roles and `operator`); an empty list means any MFA principal of the account. */
+  public readonly trustedPrincipalArns: Readonly<Record<string, readonly string[]>>;
+  public readonly trustAnyMfaPrincipal: boolean;
 
   private readonly cluster: rds.IDatabaseCluster;
 
@@ -91,8 +104,14 @@ export class AccessRoles extends Construct {
     this.cluster = props.cluster;
     this.maxSessionDuration = props.maxSessionDuration ?? Duration.hours(catalog.access.maxSessionHours);
     this.mfaMaxAge = props.mfaMaxAge ?? Duration.seconds(catalog.access.mfaMaxAgeSeconds);
-    this.trustedPrincipalArns = [...(props.trustedPrincipalArns ?? catalog.access.trustedPrincipalArns)];
-    validate(catalog.roles, this.cluster, this.maxSessionDuration, this.mfaMaxAge, this.trustedPrincipalArns);
+    this.trustAnyMfaPrincipal = props.trustAnyMfaPrincipal ?? catalog.access.trustAnyMfaPrincipal;
+    const given = props.trustedPrincipalArns ?? {};
+    this.trustedPrincipalArns = Object.fromEntries([
+      ...catalog.roles.map((r) => [r.name, [...(given[r.name] ?? r.trustedPrincipalArns ?? [])]]),
+      [OPERATOR_ROLE_NAME, [...(given[OPERATOR_ROLE_NAME] ?? catalog.access.operatorTrustedPrincipalArns)]],
+    ]);
+    validate(catalog.roles, this.cluster, this.maxSessionDuration, this.mfaMaxAge);
+    validateTrust(this, this.trustedPrincipalArns, Object.keys(given), this.trustAnyMfaPrincipal);
 
     const databaseRoles: Record<string, DatabaseAccessRole> = {};
     for (const entry of catalog.roles) {
@@ -115,14 +134,20 @@ export class AccessRoles extends Construct {
     return found.databaseUserArn;
   }
 
-  /** Trust: principals of this account, with a recent MFA sign-in, optionally only the trusted ARNs. */
-  private trust(): iam.IPrincipal {
+  /** Trust: principals of this account, with a recent MFA sign-in, and only the role's trusted principals when it lists any. */
+  private trust(roleName: string): iam.IPrincipal {
     const conditions: Record<string, Record<string, unknown>> = {
       Bool: { 'aws:MultiFactorAuthPresent': 'true' },
       NumericLessThan: { 'aws:MultiFactorAuthAge': String(this.mfaMaxAge.toSeconds()) },
     };
-    if (this.trustedPrincipalArns.length > 0) {
-      conditions.ArnLike = { 'aws:PrincipalArn': [...this.trustedPrincipalArns] };
+    const trusted = this.trustedPrincipalArns[roleName];
+    if (trusted.length > 0) {
+      conditions.ArnLike = { 'aws:PrincipalArn': [...trusted] };
+    } else {
+      Annotations.of(this).addWarningV2(
+        `gdpr-baseline:trust-any-mfa-principal-${roleName}`,
+        `Role ${roleName} can be assumed by any IAM principal of this account that signed in with MFA and holds sts:AssumeRole on it (access.trustAnyMfaPrincipal): IAM policies, not the catalog, decide who holds it${roleName === 'dpo' ? ' (who is the DPO)' : ''}. List its principals in trustedPrincipalArns.`,
+      );
     }
     return new iam.AccountRootPrincipal().withConditions(conditions);
   }
@@ -139,7 +164,7 @@ export class AccessRoles extends Construct {
     const categories = [...new Set([...entry.reads, ...entry.writes].map((c) => c.name))];
     // Construct ids are the catalog names: stable, so logical ids never change for a role.
     const role = new iam.Role(this, entry.name, {
-      assumedBy: this.trust(),
+      assumedBy: this.trust(entry.name),
       description: `GDPR catalog role ${entry.name}: ${entry.description}`.slice(0, 1000),
       maxSessionDuration: this.maxSessionDuration,
     });
@@ -163,7 +188,7 @@ export class AccessRoles extends Construct {
   private operatorRole(): { role: iam.Role; policy: iam.ManagedPolicy } {
     const stack = Stack.of(this);
     const role = new iam.Role(this, 'Operator', {
-      assumedBy: this.trust(),
+      assumedBy: this.trust(OPERATOR_ROLE_NAME),
       description: 'GDPR operator role: schema and operations of the contact database, no access to personal data',
       maxSessionDuration: this.maxSessionDuration,
     });
@@ -208,7 +233,6 @@ function validate(
   cluster: rds.IDatabaseCluster,
   maxSession: Duration,
   mfaMaxAge: Duration,
-  trusted: readonly string[],
 ): void {
   if (roles.length === 0) {
     throw new Error('AccessRoles: the catalog declares no role; declare at least one in `roles`');
@@ -224,17 +248,32 @@ function validate(
   if (mfaMaxAge.toSeconds() < 1 || mfaMaxAge.toSeconds() > MAX_MFA_AGE.toSeconds()) {
     throw new Error(`AccessRoles: mfaMaxAge must be between 1 second and 12 hours; got ${mfaMaxAge.toHumanString()}`);
   }
-  for (const arn of trusted) {
-    if (!Token.isUnresolved(arn) && !PRINCIPAL_ARN.test(arn)) {
-      throw new Error(
-        `AccessRoles: trustedPrincipalArns must be IAM principal ARNs (wildcards allowed), such as arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*; got ${arn}`,
-      );
-    }
-  }
   const cfnCluster = cluster.node.defaultChild;
   if (cfnCluster instanceof rds.CfnDBCluster && !Token.isUnresolved(cfnCluster.enableIamDatabaseAuthentication)) {
     if (cfnCluster.enableIamDatabaseAuthentication !== true) {
       throw new Error(`AccessRoles: cluster ${cluster.node.path} must enable IAM database authentication (iamAuthentication: true); rds-db:connect has no effect without it`);
+    }
+  }
+}
+
+/** Every role names who may assume it, unless any MFA principal was explicitly allowed; every name is a principal of this account. */
+function validateTrust(scope: Construct, trusted: Readonly<Record<string, readonly string[]>>, given: readonly string[], anyMfa: boolean): void {
+  for (const name of given) {
+    if (!(name in trusted)) {
+      throw new Error(`AccessRoles: trustedPrincipalArns names role "${name}", which is neither a catalog role nor ${OPERATOR_ROLE_NAME}; roles: ${Object.keys(trusted).join(', ')}`);
+    }
+  }
+  const account = Stack.of(scope).account;
+  for (const [name, arns] of Object.entries(trusted)) {
+    if (arns.length === 0 && !anyMfa) {
+      throw new Error(
+        `AccessRoles: role "${name}" names no trusted principal; list who may assume it in trustedPrincipalArns (roles[].trustedPrincipalArns, access.operatorTrustedPrincipalArns), or set trustAnyMfaPrincipal: true to let IAM decide`,
+      );
+    }
+    for (const arn of arns) {
+      if (Token.isUnresolved(arn)) continue;
+      const why = principalArnProblem(arn, Token.isUnresolved(account) ? undefined : account);
+      if (why) throw new Error(`AccessRoles: trustedPrincipalArns of role "${name}": ${why}; got ${arn}`);
     }
   }
 }

@@ -1,15 +1,17 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Annotations, DefaultStackSynthesizer, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { ContactDatabase } from '../database/contact-database';
 import { CustomerManagedKey } from '../keys/customer-managed-key';
 import { AuditTrail } from './audit-trail';
-import { DETECTIONS, EXPORT_VOLUME_DETECTION, GUARDDUTY_DETECTION } from './detections';
+import { Deployment, DETECTIONS, ExpectedInvoker, EXPORT_VOLUME_DETECTION, GUARDDUTY_DETECTION, INVOCATION_DETECTION, unexpectedInvocation } from './detections';
 import { DpoNotification } from './dpo-notification';
 
 export interface BreachDetectionProps {
@@ -49,6 +51,21 @@ export interface BreachDetectionProps {
    * @default Duration.days(365)
    */
   readonly trailRetention?: Duration;
+  /**
+   * The role CloudFormation deploys the kit with. Calls made through CloudFormation with this role are
+   * deployments (reviewed in the pull request) and not reported; calls through CloudFormation with any
+   * other role (another stack's, a person's credentials) are.
+   * @default - the CloudFormation execution role of the stack's DefaultStackSynthesizer (the CDK bootstrap's
+   * `cdk-<qualifier>-cfn-exec-role-<account>-<region>`); with another synthesizer, none: every call made
+   * through CloudFormation is then treated as a deployment, with a warning
+   */
+  readonly deploymentRoleArn?: string;
+  /**
+   * Roles of the kit's deployment-time functions (custom resources), whose own calls are part of a
+   * deployment, for example the default security group closer's revocations.
+   * @default - none
+   */
+  readonly deploymentFunctionRoles?: readonly iam.IRole[];
 }
 
 /**
@@ -77,6 +94,11 @@ export class BreachDetection extends Construct {
   /** The rules, by detection id. */
   public readonly rules: Readonly<Record<string, events.Rule>>;
   public readonly exportAlarm: cloudwatch.Alarm;
+  /** Who deploys the kit, as the detections match it. */
+  public readonly deployment: Deployment;
+  /** The rules on invocations of the kit's functions, by the id given to watchInvocations. */
+  public readonly invocationRules: Record<string, events.Rule> = {};
+  private readonly notifierFunction: lambda.IFunction;
 
   constructor(scope: Construct, id: string, props: BreachDetectionProps) {
     super(scope, id);
@@ -106,15 +128,32 @@ export class BreachDetection extends Construct {
     });
     const notifier = this.notification.notifier.function;
 
+    this.notifierFunction = notifier;
+    this.deployment = {
+      roleArns: (() => {
+        const role = props.deploymentRoleArn ?? this.synthesizerDeploymentRole();
+        return role === undefined ? [] : [role];
+      })(),
+      functionRoleArns: (props.deploymentFunctionRoles ?? []).map((r) => r.roleArn),
+    };
+    if (this.deployment.roleArns.length === 0) {
+      Annotations.of(this).addWarningV2(
+        'gdpr-baseline:deployment-role-unknown',
+        'The role CloudFormation deploys this stack with is unknown (no deploymentRoleArn, and the stack synthesizer names none): every call made through CloudFormation, by any stack, is treated as a deployment and not reported.',
+      );
+    }
+
     const rules: Record<string, events.Rule> = {};
     for (const detection of [...DETECTIONS, ...(props.guardDuty ? [GUARDDUTY_DETECTION] : [])]) {
       rules[detection.id] = new events.Rule(this, detection.id, {
         description: `GDPR breach detection: ${detection.description}`.slice(0, 512),
-        eventPattern: detection.pattern,
+        eventPattern: detection.pattern(this.deployment),
         targets: [new targets.LambdaFunction(notifier, { retryAttempts: 8, maxEventAge: Duration.hours(24) })],
       });
     }
     this.rules = rules;
+    // The notifier itself: invoked by the rules above and by the alarms (export volume, dead letters).
+    this.watchInvocations('Notifier', notifier, { services: ['events.amazonaws.com', 'lambda.alarms.cloudwatch.amazonaws.com'] });
 
     // Bytes sent to clients in an hour: the hourly average of bytes per second, times 3600, summed over the instances.
     const instances = props.database.cluster.instanceIdentifiers;
@@ -145,5 +184,30 @@ export class BreachDetection extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.exportAlarm.addAlarmAction(new cloudwatchActions.LambdaAction(notifier));
+  }
+
+  /**
+   * Records every invocation of one of the kit's functions in the trail (a CloudTrail data event) and
+   * tells the DPO when anyone but its expected caller invokes it. Without `expected`, the invocations
+   * are recorded only (a function people invoke, such as an extract job).
+   */
+  watchInvocations(id: string, fn: lambda.IFunction, expected?: ExpectedInvoker): events.Rule | undefined {
+    this.auditTrail.logInvocations(fn);
+    if (expected === undefined) return undefined;
+    if (this.invocationRules[id]) throw new Error(`BreachDetection: invocations of "${id}" are already watched`);
+    const rule = new events.Rule(this, `${id}InvokedUnexpectedly`, {
+      description: `GDPR breach detection: ${INVOCATION_DETECTION.description}: ${id}`.slice(0, 512),
+      eventPattern: unexpectedInvocation(fn.functionArn, expected, this.deployment),
+      targets: [new targets.LambdaFunction(this.notifierFunction, { retryAttempts: 8, maxEventAge: Duration.hours(24) })],
+    });
+    this.invocationRules[id] = rule;
+    return rule;
+  }
+
+  /** The CDK bootstrap's CloudFormation execution role, when the stack is synthesized with the DefaultStackSynthesizer. */
+  private synthesizerDeploymentRole(): string | undefined {
+    const stack = Stack.of(this);
+    if (!(stack.synthesizer instanceof DefaultStackSynthesizer)) return undefined;
+    return stack.synthesizer.cloudFormationExecutionRoleArn.split('${AWS::Partition}').join(stack.partition);
   }
 }

@@ -38,6 +38,8 @@ export interface AccessRole {
   readonly dataSubjectRights: boolean;
   /** Owns the relationship: reads the contacts approaching the end of their retention (crm.recontact_due). */
   readonly recontact?: boolean;
+  /** Who may assume the role (ArnLike aws:PrincipalArn); empty only with access.trustAnyMfaPrincipal. */
+  readonly trustedPrincipalArns?: readonly string[];
 }
 
 /** One term of the notes check: a note that contains it is held for the DPO. */
@@ -119,7 +121,10 @@ export interface Subcontractor {
 export interface AccessSettings {
   readonly maxSessionHours: number;
   readonly mfaMaxAgeSeconds: number;
-  readonly trustedPrincipalArns: readonly string[];
+  /** Who may assume the operator role; empty only with trustAnyMfaPrincipal. */
+  readonly operatorTrustedPrincipalArns: readonly string[];
+  /** A role that lists no principal may be assumed by any IAM principal of the account with MFA. */
+  readonly trustAnyMfaPrincipal: boolean;
 }
 
 export class Catalog {
@@ -159,9 +164,15 @@ export class Catalog {
       flags: r.flags.map((n) => this.category(n)),
       dataSubjectRights: r.dataSubjectRights,
       recontact: r.recontact,
+      trustedPrincipalArns: [...r.trustedPrincipalArns],
     }));
     this.consentPurposes = config.consentPurposes.map((p) => ({ name: p.name, description: p.description }));
-    this.access = { ...config.access };
+    this.access = {
+      maxSessionHours: config.access.maxSessionHours,
+      mfaMaxAgeSeconds: config.access.mfaMaxAgeSeconds,
+      operatorTrustedPrincipalArns: [...config.access.operatorTrustedPrincipalArns],
+      trustAnyMfaPrincipal: config.access.trustAnyMfaPrincipal,
+    };
     this.subcontractors = config.subcontractors.map((s) => ({
       name: s.name,
       accountId: s.accountId,

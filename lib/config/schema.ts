@@ -10,6 +10,7 @@ import { PREFIX_LIST_ID_PATTERN, s3PrefixListLookupCommand, shippedS3PrefixListI
 import { cidrsOverlap, isPrivateCidr, parseCidr } from './cidr';
 import { KIT_DATABASE_USERS, unsafeRoleName } from './database-names';
 import { defaultNoteTerms, NOTE_CATEGORIES, NOTE_TERM_PATTERN, NoteCategory } from './note-terms';
+import { principalArnProblem } from './principal-arn';
 
 /**
  * The one schema of the configuration. TypeScript types are inferred from it,
@@ -117,6 +118,12 @@ const roleSchema = z
     dataSubjectRights: z.boolean().default(false),
     /** Owns the relationship: reads crm.recontact_due, the contacts approaching the end of their retention. */
     recontact: z.boolean().default(false),
+    /**
+     * Who may assume this role (`ArnLike aws:PrincipalArn`): roles or users of the stack's account, or the
+     * Identity Center roles of one permission set (`.../AWSReservedSSO_<PermissionSet>_*`). Required unless
+     * `access.trustAnyMfaPrincipal` is true.
+     */
+    trustedPrincipalArns: z.array(z.string()).default([]),
   })
   .strict();
 
@@ -410,12 +417,18 @@ const configObject = z
       .object({
         maxSessionHours: z.number().int().min(1).max(12).default(1),
         mfaMaxAgeSeconds: z.number().int().min(300).max(43200).default(3600),
-        trustedPrincipalArns: z
-          .array(z.string().regex(/^arn:aws:(iam|sts)::\d{12}:[\w+=,.@/*-]+$/, { message: 'must be an IAM principal ARN (wildcards allowed), such as arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*' }))
-          .default([]),
+        /** Who may assume the operator role; same forms as roles[].trustedPrincipalArns. */
+        operatorTrustedPrincipalArns: z.array(z.string()).default([]),
+        /**
+         * Lets a role (or the operator) that lists no trusted principal be assumed by any IAM principal of the
+         * account with MFA and sts:AssumeRole: IAM policies, not the catalog, then decide who is the DPO.
+         */
+        trustAnyMfaPrincipal: z.boolean().default(false),
+        /** Removed: trust is per role (roles[].trustedPrincipalArns, access.operatorTrustedPrincipalArns). */
+        trustedPrincipalArns: z.unknown().optional(),
       })
       .strict()
-      .default({ maxSessionHours: 1, mfaMaxAgeSeconds: 3600, trustedPrincipalArns: [] }),
+      .default({ maxSessionHours: 1, mfaMaxAgeSeconds: 3600, operatorTrustedPrincipalArns: [], trustAnyMfaPrincipal: false }),
     /** Art. 30(1)(c): the categories of people whose data the database holds. */
     dataSubjects: z.array(z.string().min(1)).min(1).default(['prospects', 'customers', 'business contacts']),
     retention: retentionSchema.default({ ...RETENTION_DEFAULTS }),
@@ -605,6 +618,7 @@ function crossFieldChecks(value: unknown, ctx: z.RefinementCtx, now: () => Date)
         problem(['roles', i, 'consentPurpose'], 'a role that answers data-subject requests must see every contact; remove consentPurpose');
       }
     }
+    trustChecks(cfg, role, ['roles', i], problem);
     if (anyAuth && saml && !role?.vpnGroupId) {
       problem(['roles', i, 'vpnGroupId'], 'with SAML VPN authentication every role needs the identity-provider group id that grants it VPN access');
     }
@@ -613,7 +627,29 @@ function crossFieldChecks(value: unknown, ctx: z.RefinementCtx, now: () => Date)
     }
   });
 
+  trustChecks(cfg, { name: 'operator', trustedPrincipalArns: cfg.access?.operatorTrustedPrincipalArns }, ['access'], problem);
+  if (cfg.access?.trustedPrincipalArns !== undefined) {
+    problem(['access', 'trustedPrincipalArns'], 'removed: trust is per role now; list who may assume each role in roles[].trustedPrincipalArns, and the operator in access.operatorTrustedPrincipalArns');
+  }
+
   subcontractorChecks(cfg, categories, roleNames, now(), problem);
+}
+
+/** Who may assume a role: listed principals of the account, or an explicit opt-in to any MFA principal. */
+function trustChecks(cfg: any, role: any, at: (string | number)[], problem: (path: (string | number)[], message: string) => void): void {
+  const field = at[0] === 'access' ? 'operatorTrustedPrincipalArns' : 'trustedPrincipalArns';
+  const arns = list(role?.trustedPrincipalArns);
+  const account = str(cfg.environment?.account);
+  arns.forEach((arn, j) => {
+    const why = typeof arn === 'string' ? principalArnProblem(arn, account) : undefined;
+    if (why) problem([...at, field, j], why);
+  });
+  if (arns.length === 0 && cfg.access?.trustAnyMfaPrincipal !== true) {
+    problem(
+      [...at, field],
+      `say who may assume ${str(role?.name) ? `the ${str(role?.name)} role` : 'this role'}, such as arn:aws:iam::${account ?? '<account>'}:role/aws-reserved/sso.amazonaws.com/<region>/AWSReservedSSO_<PermissionSet>_*; or set access.trustAnyMfaPrincipal: true, which lets IAM, not the catalog, decide who holds it`,
+    );
+  }
 }
 
 const DAY_MS = 86_400_000;

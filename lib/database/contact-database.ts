@@ -59,7 +59,8 @@ export interface ContactDatabaseProps {
  * The single source of truth for contact data: one Aurora PostgreSQL 16
  * Serverless v2 cluster (a writer and a reader in another zone) in isolated
  * subnets, encrypted with its own customer-managed key, IAM database
- * authentication, TLS forced, connections logged to an encrypted log group,
+ * authentication, TLS forced, connections and every read and write (pgaudit,
+ * with the database user) logged to an encrypted log group,
  * deletion protection on and retained on stack deletion. The master password
  * is generated and rotated by RDS in Secrets Manager under the same key.
  * Nothing can connect until `allowConnectionsFrom` names a security group.
@@ -98,13 +99,21 @@ export class ContactDatabase extends Construct {
 
     this.parameterGroup = new rds.ParameterGroup(this, 'ClusterParameters', {
       engine: CONTACT_DATABASE_ENGINE,
-      description: 'Contact database: TLS forced, connections logged',
+      description: 'Contact database: TLS forced, connections, reads and writes logged (pgaudit)',
       parameters: {
         'rds.force_ssl': '1',
         ssl_min_protocol_version: 'TLSv1.2',
         log_connections: '1',
         log_disconnections: '1',
         password_encryption: 'scram-sha-256',
+        // Every read and write is logged with its database user (art. 33(3)); Aurora's default library stays.
+        shared_preload_libraries: 'pg_stat_statements,pgaudit',
+        'pgaudit.log': 'read,write',
+        // Values bound to a statement (how drivers send them) stay out of the log; catalog queries add nothing.
+        'pgaudit.log_parameter': '0',
+        'pgaudit.log_catalog': '0',
+        // One line per relation a statement touches: which tables a session read.
+        'pgaudit.log_relation': '1',
       },
     });
 

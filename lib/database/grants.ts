@@ -1,4 +1,5 @@
 import type { AccessRole, Catalog, Subcontractor } from '../catalog/catalog';
+import { auditSql } from './audit-sql';
 import { lifecycleDataSql, lifecycleRoleSql, purgeUserSql, rowVisibility } from './lifecycle-sql';
 import { doBlock, loginRoleSql } from './login-role';
 import { CONTACT_ID_COLUMN, CONTACTS_RELATION } from './contact-table';
@@ -273,5 +274,6 @@ BEGIN
 END`),
   );
   out.push(...purgeUserSql(input.columns, RDS_IAM_ROLE));
+  out.push(...auditSql(catalog));
   return `${out.join('\n')}\n`;
 }

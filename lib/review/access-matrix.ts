@@ -19,6 +19,29 @@ export interface MatrixRow {
   /** Keys the role may decrypt (kms:Decrypt), secrets it may read (secretsmanager:GetSecretValue). */
   readonly decrypts: string[];
   readonly readsSecrets: string[];
+  /**
+   * Who may assume the role, from its trust policy: the `aws:PrincipalArn` patterns it lists, or
+   * `any principal of <account> with MFA` when it lists none (IAM, not the catalog, then decides who holds it).
+   */
+  readonly assumableBy: string[];
+}
+
+/** Who a trust policy lets assume the role, in words a reviewer reads. */
+function assumableBy(trust: any): string[] {
+  const out: string[] = [];
+  for (const s of asList(trust?.Statement)) {
+    if (s?.Effect !== 'Allow' || !asList(s.Action).some((a: any) => glob(String(a)).test('sts:AssumeRole'))) continue;
+    const principal = s.Principal ?? {};
+    for (const service of asList(principal.Service)) out.push(`service ${readable(service)}`);
+    for (const federated of asList(principal.Federated)) out.push(`federated ${JSON.stringify(readable(federated))}`);
+    const aws = asList(principal === '*' ? '*' : principal.AWS).map((p: any) => (typeof readable(p) === 'string' ? readable(p) : JSON.stringify(readable(p))));
+    if (aws.length === 0) continue;
+    const arnLike = Object.entries(s.Condition?.ArnLike ?? {}).find(([k]) => k.toLowerCase() === 'aws:principalarn')?.[1];
+    const mfa = Object.entries(s.Condition?.Bool ?? {}).some(([k, v]) => k.toLowerCase() === 'aws:multifactorauthpresent' && String(v) === 'true');
+    if (arnLike !== undefined) out.push(...asList(arnLike).map(String).map((a) => (mfa ? `${a} (MFA)` : a)));
+    else out.push(...aws.map((a: string) => `any principal of ${a.replace(/^.*:iam::(\d{12}):root$/, '$1')}${mfa ? ' with MFA (IAM, not the catalog, decides who)' : ''}`));
+  }
+  return out;
 }
 
 const asList = (v: unknown): any[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
@@ -127,6 +150,7 @@ export function accessMatrix(stacks: readonly SynthesizedStack[], migrations: re
         dataSubjectRequests: reachable.some((u) => privileges.get(u)?.dsr),
         decrypts: allowed(statements, 'kms:Decrypt'),
         readsSecrets: allowed(statements, 'secretsmanager:GetSecretValue'),
+        assumableBy: assumableBy(role.Properties?.AssumeRolePolicyDocument),
       });
     }
   }
@@ -136,7 +160,7 @@ export function accessMatrix(stacks: readonly SynthesizedStack[], migrations: re
 const SYMBOL: Record<CategoryAccess, string> = { 'read-write': 'RW', read: 'R', write: 'W', 'exists-only': 'flag', none: '—' };
 
 export function renderAccessMatrix(matrix: { categories: string[]; rows: MatrixRow[] }): string {
-  const header = ['IAM role', 'connects as', ...matrix.categories, 'sees', 'DSR', 'decrypts', 'reads secrets'];
+  const header = ['IAM role', 'assumed by', 'connects as', ...matrix.categories, 'sees', 'DSR', 'decrypts', 'reads secrets'];
   const lines = [
     '# Access matrix',
     '',
@@ -146,7 +170,9 @@ export function renderAccessMatrix(matrix: { categories: string[]; rows: MatrixR
     'the category of each column. R read, W write, RW both, flag: may know that data of this special',
     'category exists, not the detail; — no access. "sees" is the consent purpose that limits which contacts',
     'a role sees. DSR: may run the access export and the erasure (art. 15, 17). Region guard denies are',
-    'conditional and not shown.',
+    'conditional and not shown. "assumed by" is who the trust policy admits (aws:PrincipalArn); "any principal',
+    'of <account> with MFA" means the configuration opted into access.trustAnyMfaPrincipal: IAM policies, not the',
+    'catalog, then decide who holds the role.',
     '',
     `| ${header.join(' | ')} |`,
     `| ${header.map(() => '---').join(' | ')} |`,
@@ -154,6 +180,7 @@ export function renderAccessMatrix(matrix: { categories: string[]; rows: MatrixR
       (r) =>
         `| ${[
           r.iamRole,
+          r.assumableBy.join(', ') || '—',
           r.databaseUsers.join(', ') || '—',
           ...matrix.categories.map((c) => SYMBOL[r.categories[c]]),
           r.databaseUsers.length === 0 ? '—' : (r.consentScope ? `consent: ${r.consentScope}` : 'all contacts'),

@@ -1,5 +1,5 @@
 import { authorityShortName, supervisoryAuthority } from '../breach/authorities';
-import { DETECTIONS, EXPORT_VOLUME_DETECTION, GUARDDUTY_DETECTION } from '../breach/detections';
+import { DETECTIONS, EXPORT_VOLUME_DETECTION, GUARDDUTY_DETECTION, INVOCATION_DETECTION } from '../breach/detections';
 import type { Catalog, DataCategory } from '../catalog/catalog';
 import type { BaselineConfig } from '../config/schema';
 import { loadMigrations, Migration } from '../database/migrations';
@@ -53,7 +53,7 @@ export function renderBreachRunbook(config: BaselineConfig, catalog: Catalog, mi
   const authority = supervisoryAuthority(config.organisation.country);
   const authorityName = authorityShortName(config.organisation.country);
   const dpo = config.dpo;
-  const detections = [...DETECTIONS, ...(config.breach.guardDuty ? [GUARDDUTY_DETECTION] : []), EXPORT_VOLUME_DETECTION];
+  const detections = [...DETECTIONS, INVOCATION_DETECTION, ...(config.breach.guardDuty ? [GUARDDUTY_DETECTION] : []), EXPORT_VOLUME_DETECTION];
   const special = catalog.specialCategories.map((c) => `\`${c.name}\``);
   const categoryList = (lang: 'fr' | 'en') =>
     catalog.categories.map((c) => `  - [ ] ${c.description}${c.special ? (lang === 'fr' ? ' (donnée sensible)' : ' (special category)') : ''}`);

@@ -216,7 +216,7 @@ describe('the trust policies in the synthesized template', () => {
           principal: caller,
           action: 'sts:AssumeRole',
           resource: { resource: iam.roleArn(role), accountId: account },
-          contextVariables: { 'aws:RequestedRegion': region, 'aws:PrincipalAccount': callerAccount, ...context },
+          contextVariables: { 'aws:RequestedRegion': region, 'aws:PrincipalAccount': callerAccount, 'aws:PrincipalArn': principalArnOf(roleName, callerAccount), ...context },
         },
         identityPolicies: [{ name: 'caller', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] } }],
         serviceControlPolicies: [],
@@ -229,9 +229,14 @@ describe('the trust policies in the synthesized template', () => {
     return response.overallResult === 'Allowed';
   }
 
-  const alice = () => `arn:aws:iam::${account}:user/alice`;
+  /** The role's own Identity Center permission-set role in the caller's account (reference configuration). */
+  const SETS: Record<string, string> = { marketing: 'ContactMarketing', sales: 'ContactSales', accounting: 'ContactAccounting', dpo: 'ContactDpo', operator: 'ContactOperator' };
+  function principalArnOf(roleName: string, callerAccount: string): string {
+    return `arn:aws:iam::${callerAccount}:role/aws-reserved/sso.amazonaws.com/eu-west-3/AWSReservedSSO_${SETS[roleName]}_0123456789abcdef`;
+  }
+  const alice = () => `arn:aws:sts::${account}:assumed-role/AWSReservedSSO_permission-set_0123456789abcdef/alice`;
 
-  test('every role can be assumed by a person of the account who signed in with MFA a minute ago', async () => {
+  test('every role can be assumed by a person of its own permission set who signed in with MFA a minute ago', async () => {
     for (const name of principals) {
       await expect(canAssume(name, alice(), { 'aws:MultiFactorAuthPresent': 'true', 'aws:MultiFactorAuthAge': '60' })).resolves.toBe(true);
     }
@@ -250,7 +255,7 @@ describe('the trust policies in the synthesized template', () => {
   test('no role can be assumed from another account, even with MFA', async () => {
     for (const name of principals) {
       await expect(
-        canAssume(name, 'arn:aws:iam::444455556666:user/mallory', { 'aws:MultiFactorAuthPresent': 'true', 'aws:MultiFactorAuthAge': '60' }),
+        canAssume(name, 'arn:aws:sts::444455556666:assumed-role/AWSReservedSSO_permission-set_0123456789abcdef/mallory', { 'aws:MultiFactorAuthPresent': 'true', 'aws:MultiFactorAuthAge': '60' }),
       ).resolves.toBe(false);
     }
   });

@@ -61,7 +61,9 @@ describe('AccessRoles in the reference stack', () => {
     expect(tagged).toEqual([...CATALOG_ROLES, OPERATOR_ROLE_NAME].sort());
   });
 
-  test.each([...CATALOG_ROLES, OPERATOR_ROLE_NAME])('%s: only principals of the account, with MFA younger than the configured age, can assume it', (name) => {
+  const PERMISSION_SETS: Record<string, string> = { marketing: 'ContactMarketing', sales: 'ContactSales', accounting: 'ContactAccounting', dpo: 'ContactDpo', operator: 'ContactOperator' };
+
+  test.each([...CATALOG_ROLES, OPERATOR_ROLE_NAME])('%s: only its own permission-set roles of the account, with MFA younger than the configured age, can assume it', (name) => {
     expect(resources[logicalIdOf(name)].Properties.AssumeRolePolicyDocument).toEqual({
       Version: '2012-10-17',
       Statement: [
@@ -72,6 +74,7 @@ describe('AccessRoles in the reference stack', () => {
           Condition: {
             Bool: { 'aws:MultiFactorAuthPresent': 'true' },
             NumericLessThan: { 'aws:MultiFactorAuthAge': '3600' },
+            ArnLike: { 'aws:PrincipalArn': [`arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-3/AWSReservedSSO_${PERMISSION_SETS[name]}_*`] },
           },
         },
       ],
@@ -181,56 +184,109 @@ describe('AccessRoles props and validation', () => {
     return new Stack(new App(), 'S', { env: { account: '111122223333', region: 'eu-west-3' } });
   }
 
-  test('trustedPrincipalArns from the catalog become an ArnLike aws:PrincipalArn condition; durations come from the catalog', () => {
-    // Given a catalog that trusts only the identity provider's roles, 2-hour sessions and 15-minute MFA
-    const sso = 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-3/AWSReservedSSO_*';
+  const ssoRole = (permissionSet: string) => `arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-3/AWSReservedSSO_${permissionSet}_*`;
+
+  test('each role trusts its own principals from the catalog, as ArnLike aws:PrincipalArn; durations come from the catalog', () => {
+    // Given a catalog whose dpo role trusts only the DPO permission set, 2-hour sessions and 15-minute MFA
     const s = newStack();
     const access = new AccessRoles(s, 'Access', {
       catalog: catalog((c) => {
-        c.access.trustedPrincipalArns = [sso];
+        c.roles[3].trustedPrincipalArns = [ssoRole('Dpo')];
         c.access.maxSessionHours = 2;
         c.access.mfaMaxAgeSeconds = 900;
       }),
       cluster: clusterIn(s),
     });
-    // Then every role's trust names them
+    // Then the dpo role's trust names the DPO permission set and nothing else, with MFA
     const t = Template.fromStack(s);
-    expect(access.trustedPrincipalArns).toEqual([sso]);
-    t.resourcePropertiesCountIs(
-      'AWS::IAM::Role',
-      {
-        MaxSessionDuration: 7200,
-        AssumeRolePolicyDocument: {
-          Statement: [
-            Match.objectLike({
-              Condition: {
-                Bool: { 'aws:MultiFactorAuthPresent': 'true' },
-                NumericLessThan: { 'aws:MultiFactorAuthAge': '900' },
-                ArnLike: { 'aws:PrincipalArn': [sso] },
-              },
-            }),
-          ],
+    expect(access.trustedPrincipalArns.dpo).toEqual([ssoRole('Dpo')]);
+    expect(access.trustedPrincipalArns.operator).toEqual([ssoRole('ContactOperator')]);
+    const dpo = t.toJSON().Resources[s.getLogicalId(access.roles.dpo.node.defaultChild as any)];
+    expect(dpo.Properties.MaxSessionDuration).toBe(7200);
+    expect(dpo.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      expect.objectContaining({
+        Action: 'sts:AssumeRole',
+        Condition: {
+          Bool: { 'aws:MultiFactorAuthPresent': 'true' },
+          NumericLessThan: { 'aws:MultiFactorAuthAge': '900' },
+          ArnLike: { 'aws:PrincipalArn': [ssoRole('Dpo')] },
         },
-      },
-      5,
-    );
+      }),
+    ]);
     Annotations.fromStack(s).hasNoWarning('*', Match.anyValue());
   });
 
-  test('explicit props override the catalog settings', () => {
+  test('explicit props override the catalog settings, role by role', () => {
     const s = newStack();
+    const admin = 'arn:aws:iam::111122223333:role/ContactAdmin';
     const access = new AccessRoles(s, 'Access', {
       catalog: catalog(),
       cluster: clusterIn(s),
       maxSessionDuration: Duration.hours(4),
       mfaMaxAge: Duration.minutes(10),
-      trustedPrincipalArns: ['arn:aws:iam::111122223333:role/Admin*'],
+      trustedPrincipalArns: { operator: [admin] },
     });
-    expect([access.maxSessionDuration.toSeconds(), access.mfaMaxAge.toSeconds(), access.trustedPrincipalArns]).toEqual([
+    expect([access.maxSessionDuration.toSeconds(), access.mfaMaxAge.toSeconds(), access.trustedPrincipalArns.operator, access.trustedPrincipalArns.sales]).toEqual([
       14400,
       600,
-      ['arn:aws:iam::111122223333:role/Admin*'],
+      [admin],
+      [ssoRole('ContactSales')],
     ]);
+  });
+
+  test('refuses a role that names no trusted principal, unless any MFA principal is explicitly allowed', () => {
+    const s = newStack();
+    const none = catalog((c) => {
+      c.roles[3].trustedPrincipalArns = [];
+    });
+    expect(() => new AccessRoles(s, 'Access', { catalog: none, cluster: clusterIn(s) })).toThrow(
+      /role "dpo" names no trusted principal; list who may assume it in trustedPrincipalArns .* or set trustAnyMfaPrincipal: true/,
+    );
+  });
+
+  test('trustAnyMfaPrincipal lets a role without principals trust any MFA principal of the account, with a warning naming the DPO', () => {
+    const s = newStack();
+    const access = new AccessRoles(s, 'Access', {
+      catalog: catalog((c) => {
+        c.roles[3].trustedPrincipalArns = [];
+      }),
+      cluster: clusterIn(s),
+      trustAnyMfaPrincipal: true,
+    });
+    const dpo = Template.fromStack(s).toJSON().Resources[s.getLogicalId(access.roles.dpo.node.defaultChild as any)];
+    expect(dpo.Properties.AssumeRolePolicyDocument.Statement[0].Condition.ArnLike).toBeUndefined();
+    expect(dpo.Properties.AssumeRolePolicyDocument.Statement[0].Condition.Bool).toEqual({ 'aws:MultiFactorAuthPresent': 'true' });
+    const warnings = Annotations.fromStack(s).findWarning('*', Match.stringLikeRegexp('Role dpo can be assumed by any IAM principal'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].entry.data).toMatch(/IAM policies, not the catalog, decide who holds it \(who is the DPO\)/);
+    // The roles that list principals keep them, with no warning
+    expect(Annotations.fromStack(s).findWarning('*', Match.stringLikeRegexp('Role sales can be assumed'))).toHaveLength(0);
+  });
+
+  test.each([
+    ['another account', 'arn:aws:iam::444455556666:role/aws-reserved/sso.amazonaws.com/eu-west-3/AWSReservedSSO_ContactDpo_*', /must be a principal of the stack's account 111122223333, not 444455556666/],
+    ['a wildcard account', 'arn:aws:iam::*:role/Dpo', /must be an IAM role or user, named exactly/],
+    ['a wildcard role name', 'arn:aws:iam::111122223333:role/*', /the only wildcard is the trailing _\* of AWSReservedSSO_<PermissionSet>_\*/],
+    ['every permission set', 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*', /must be an IAM role or user, named exactly/],
+    ['a permission-set prefix', 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-3/AWSReservedSSO_Contact*', /must be an IAM role or user/],
+    ['an assumed-role session', 'arn:aws:sts::111122223333:assumed-role/Dpo/alice', /an assumed-role session ARN never matches aws:PrincipalArn/],
+    ['the account root', 'arn:aws:iam::111122223333:root', /must be an IAM role or user/],
+    ['not an IAM ARN', 'arn:aws:s3:::bucket', /must be an IAM role or user/],
+  ])('refuses a trusted principal of %s, naming the role and the value', (_what, bad, message) => {
+    const build = () => {
+      const s = newStack();
+      return new AccessRoles(s, 'Access', { catalog: catalog(), cluster: clusterIn(s), trustedPrincipalArns: { dpo: [bad] } });
+    };
+    expect(build).toThrow(message);
+    expect(build).toThrow(`AccessRoles: trustedPrincipalArns of role "dpo": `);
+    expect(build).toThrow(`; got ${bad}`);
+  });
+
+  test('refuses trusted principals for a role the catalog does not declare', () => {
+    const s = newStack();
+    expect(() => new AccessRoles(s, 'Access', { catalog: catalog(), cluster: clusterIn(s), trustedPrincipalArns: { dop: [ssoRole('Dpo')] } })).toThrow(
+      /names role "dop", which is neither a catalog role nor operator/,
+    );
   });
 
   test('refuses a catalog role named operator', () => {
@@ -256,13 +312,6 @@ describe('AccessRoles props and validation', () => {
     expect(() => new AccessRoles(s, 'Access', { catalog: catalog(), cluster: clusterIn(s), mfaMaxAge: Duration.hours(13) })).toThrow(
       /mfaMaxAge must be between 1 second and 12 hours; got 13 hours/,
     );
-  });
-
-  test('refuses a trusted principal that is not an IAM principal ARN, naming it', () => {
-    const s = newStack();
-    expect(
-      () => new AccessRoles(s, 'Access', { catalog: catalog(), cluster: clusterIn(s), trustedPrincipalArns: ['arn:aws:s3:::bucket'] }),
-    ).toThrow(/trustedPrincipalArns must be IAM principal ARNs .*; got arn:aws:s3:::bucket/);
   });
 
   test('refuses a cluster without IAM database authentication', () => {

@@ -82,6 +82,24 @@ describe('each detection says what happened', () => {
       /every VPN user may now reach 10\.40\.0\.0\/16/,
     ],
     [apiCall('aws.cloudtrail', 'StopLogging', { name: 'trail' }), 'Audit trail stopped', /may no longer be recorded/],
+    [
+      apiCall('aws.ec2', 'AuthorizeSecurityGroupIngress', {
+        groupId: 'sg-2',
+        ipPermissions: { items: [{ ipProtocol: 'tcp', fromPort: 5432, toPort: 5432, ipRanges: { items: [{ cidrIp: '10.0.0.0/8' }] } }] },
+      }),
+      'Security group rule changed outside a deployment',
+      /AuthorizeSecurityGroupIngress on a security group outside a deployment of the kit \(10\.0\.0\.0\/8 on port 5432 \(tcp\)\)/,
+    ],
+    [apiCall('aws.ec2', 'ModifySecurityGroupRules', { ModifySecurityGroupRulesRequest: { GroupId: 'sg-3' } }), 'Security group rule changed outside a deployment', /ModifySecurityGroupRules/],
+    [apiCall('aws.rds', 'StartExportTask', { sourceArn: 'arn:aws:rds:eu-west-3:111122223333:cluster-snapshot:s', s3BucketName: 'exfil' }), 'Database snapshot exported to S3', /exported to bucket exfil/],
+    [apiCall('aws.rds', 'CopyDBClusterSnapshot', { targetDBClusterSnapshotIdentifier: 'copy-1' }), 'Database snapshot copied by hand', /outside the locked backup vaults/],
+    [apiCall('aws.rds', 'CreateDBClusterSnapshot', { dBClusterSnapshotIdentifier: 'snap-3' }), 'Database snapshot created by hand', /CreateDBClusterSnapshot outside AWS Backup/],
+    [apiCall('aws.backup', 'StartCopyJob', { destinationBackupVaultArn: 'arn:aws:backup:eu-west-1:999988887777:backup-vault:x' }), 'Backup copied by hand', /to arn:aws:backup:eu-west-1:999988887777/],
+    [
+      apiCall('aws.lambda', 'Invoke', { functionName: 'arn:aws:lambda:eu-west-3:111122223333:function:migrate' }),
+      'A function of the kit was invoked directly',
+      /invoked by someone other than its expected caller/,
+    ],
   ];
   test.each(cases.map(([event, title, what]) => [title, event, what] as const))('%s', (title, event, what) => {
     const d = describeEvent(event);

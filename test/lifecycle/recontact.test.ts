@@ -89,7 +89,7 @@ describe('crm.recontact_due lists the contacts whose record ends within the reco
 describe('configuration', () => {
   test('a recontact role must read a category of the contact record, or it could not tell whom to call', () => {
     const input = defaultConfigInput();
-    input.roles.push({ name: 'kitchen', description: 'Kitchen staff', reads: ['special_diet'], vpnGroupId: 'k', specialCategoryJustification: 'The kitchen prepares the meals guests asked for', recontact: true });
+    input.roles.push({ name: 'kitchen', description: 'Kitchen staff', reads: ['special_diet'], vpnGroupId: 'k', specialCategoryJustification: 'The kitchen prepares the meals guests asked for', recontact: true, trustedPrincipalArns: ['arn:aws:iam::111122223333:role/Kitchen'] });
     expect(() => databaseSql(Catalog.fromConfig(parseConfig(input)))).toThrow(
       /role kitchen has recontact: true but reads no category of the contact record \(identity, contact, professional\)/,
     );

@@ -88,12 +88,59 @@ function describeApiCall(event) {
         what: `${name} set publiclyAccessible: the database can be given a public address and be reached from outside the VPN (art. 25, 32(1)(b)).${refused}`
       };
     case "AuthorizeSecurityGroupIngress":
+    case "AuthorizeSecurityGroupEgress":
+    case "RevokeSecurityGroupIngress":
+    case "RevokeSecurityGroupEgress":
+    case "ModifySecurityGroupRules": {
+      const ranges = ingressRanges(p);
+      if (name === "AuthorizeSecurityGroupIngress" && ranges.some((r) => r.startsWith("0.0.0.0/0 ") || r.startsWith("::/0 "))) {
+        return {
+          ...base,
+          title: `${attempt}Security group opened to the internet`,
+          resource: p.groupId,
+          what: `A security group was opened to ${ranges.join(", ")}: whatever it protects may be reachable from anywhere (art. 32(1)(b)).${refused}`
+        };
+      }
       return {
         ...base,
-        title: `${attempt}Security group opened to the internet`,
-        resource: p.groupId,
-        what: `A security group was opened to ${ingressRanges(p).join(", ") || "the internet"}: whatever it protects may be reachable from anywhere (art. 32(1)(b)).${refused}`
+        title: `${attempt}Security group rule changed outside a deployment`,
+        resource: p.groupId ?? p.ModifySecurityGroupRulesRequest?.GroupId,
+        what: `${name} on a security group outside a deployment of the kit${ranges.length > 0 ? ` (${ranges.join(", ")})` : ""}: who can reach the database or the functions may have changed (art. 32(1)(b)).${refused}`
       };
+    }
+    case "StartExportTask":
+      return {
+        ...base,
+        title: `${attempt}Database snapshot exported to S3`,
+        resource: p.sourceArn,
+        what: `A snapshot or cluster was exported to bucket ${p.s3BucketName ?? "?"}: a full copy of the contact data may be outside the database and its backups (art. 32, 33).${refused}`
+      };
+    case "CreateDBClusterSnapshot":
+    case "CopyDBClusterSnapshot":
+    case "CreateDBSnapshot":
+    case "CopyDBSnapshot":
+      return {
+        ...base,
+        title: `${attempt}Database snapshot ${name.startsWith("Copy") ? "copied" : "created"} by hand`,
+        resource: p.targetDBClusterSnapshotIdentifier ?? p.dBClusterSnapshotIdentifier ?? p.targetDBSnapshotIdentifier ?? p.dBSnapshotIdentifier,
+        what: `${name} outside AWS Backup: a copy of the contact data exists outside the locked backup vaults${p.kmsKeyId ? `, encrypted with ${p.kmsKeyId}` : ""} (art. 32, 33).${refused}`
+      };
+    case "StartCopyJob":
+      return {
+        ...base,
+        title: `${attempt}Backup copied by hand`,
+        resource: p.recoveryPointArn,
+        what: `A backup copy job was started outside the backup plan, to ${p.destinationBackupVaultArn ?? "?"}: a copy of the contact data may be outside the reviewed vaults (art. 32, 44).${refused}`
+      };
+    case "Invoke": {
+      const target = str(p.functionName) ?? str(d.resources?.[0]?.ARN);
+      return {
+        ...base,
+        title: `${attempt}A function of the kit was invoked directly`,
+        resource: target,
+        what: `The function was invoked by someone other than its expected caller: it works on the contact database or the breach notification, so what it did must be checked in its log group and the database logs (art. 32(1)(b), 33).${refused}`
+      };
+    }
     case "AuthorizeClientVpnIngress":
       return {
         ...base,
@@ -105,6 +152,7 @@ function describeApiCall(event) {
     case "DeleteTrail":
     case "UpdateTrail":
     case "PutEventSelectors":
+    case "PutInsightSelectors":
       return {
         ...base,
         title: `${attempt}Audit trail ${name === "StopLogging" ? "stopped" : name === "DeleteTrail" ? "deleted" : "changed"}`,

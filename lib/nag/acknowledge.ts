@@ -32,9 +32,10 @@ export interface AcknowledgeOptions {
   /**
    * The one resource the acknowledgment concerns, when `scope` is not that
    * resource (or its L2 construct) but a construct above it, such as the
-   * stack that holds a resource a third-party construct creates. A construct,
-   * or a string: the resource's logical id or construct path (absolute, or
-   * relative to `scope`). Recorded as `<rule id>@<target>`.
+   * stack that holds a resource a third-party construct creates. A construct
+   * (recorded as the construct path of its CloudFormation resource), or a
+   * string: the resource's logical id or absolute construct path (or that of
+   * its L2 construct). Recorded as `<rule id>@<target>`.
    * Required for a GDPR rule acknowledged above its resource: the GDPR pack
    * refuses an acknowledgment that would silence every resource below a
    * stack, stage, app or any other construct.
@@ -105,16 +106,26 @@ export function splitNamedAcknowledgment(id: string): { ruleId: string; target?:
 }
 
 /**
- * Whether an acknowledgment target (a logical id, a construct path, or a path
- * relative to the scope that carries the acknowledgment) names this resource
- * or the L2 construct whose default child it is.
+ * Whether an acknowledgment target (a logical id, or the absolute construct
+ * path of the resource or of the L2 construct whose default child it is)
+ * names this resource.
  */
-export function targetNames(target: string, resource: CfnResource, ackScope: IConstruct): boolean {
-  const paths = [resource.node.path];
-  for (let c: IConstruct | undefined = resource; c?.node.scope && c.node.scope.node.defaultChild === c; c = c.node.scope) paths.push(c.node.scope.node.path);
-  const relative = ackScope.node.path === '' ? target : `${ackScope.node.path}/${target}`;
-  if (paths.includes(target) || paths.includes(relative)) return true;
+export function targetNames(target: string, resource: CfnResource): boolean {
+  for (let c: IConstruct | undefined = resource; c; c = c.node.scope && c.node.scope.node.defaultChild === c ? c.node.scope : undefined) {
+    if (c.node.path === target) return true;
+  }
   return Stack.of(resource).resolve(resource.logicalId) === target;
+}
+
+/**
+ * The same test on a template resource, as `gdpr-baseline check` reads it:
+ * its logical id, or its `aws:cdk:path` metadata (or that path without the
+ * `/Resource` or `/Default` of an L2 construct's default child).
+ */
+export function targetNamesTemplateResource(target: string, logicalId: string, cdkPath: unknown): boolean {
+  if (target === logicalId) return true;
+  if (typeof cdkPath !== 'string') return false;
+  return cdkPath === target || cdkPath === `${target}/Resource` || cdkPath === `${target}/Default`;
 }
 
 /** `AwsSolutions::AwsSolutions-IAM4` + finding -> `AwsSolutions-IAM4[finding]`. */

@@ -131,7 +131,7 @@ function judge(node: CfnResource, id: string, acknowledgments: readonly Recorded
   const matching = acknowledgments.filter((a) => {
     const { ruleId, target } = splitNamedAcknowledgment(a.id);
     if (ruleId !== id) return false;
-    return target === undefined || targetNames(target, node, a.scope);
+    return target === undefined || targetNames(target, node);
   });
   if (matching.length === 0) return { kind: 'open' };
   const named = (a: RecordedAcknowledgment) => splitNamedAcknowledgment(a.id).target !== undefined;

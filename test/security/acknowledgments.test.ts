@@ -1,8 +1,16 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, RemovalPolicy, Stack, Stage, Validations } from 'aws-cdk-lib';
 import type { PolicyValidationPluginReport } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { formatHuman, formatJson } from '../../lib/check/format';
+import { checkTemplates } from '../../lib/check/run';
+import { loadTemplates } from '../../lib/check/templates';
+import { runCli } from '../../lib/cli/gdpr-baseline';
 import { acknowledge } from '../../lib/nag/acknowledge';
+import { GdprChecks } from '../../lib/nag/gdpr-checks';
 import { findingsOn, logicalIdOf, PARIS, ruleFindingsOn, validate } from '../nag/helpers';
 
 /*
@@ -111,7 +119,6 @@ describe('an acknowledgment on the resource, or naming it, silences that resourc
     ['its logical id', (b: s3.Bucket) => logicalIdOf(b)],
     ['its absolute construct path', (b: s3.Bucket) => (b.node.defaultChild as Construct).node.path],
     ['the path of its L2 construct', (b: s3.Bucket) => b.node.path],
-    ['a path relative to the acknowledging scope', () => 'Group/Scratch'],
   ])('on the stack, naming the resource by %s', (_how, target) => {
     const { stack, scratch, contacts } = twoPlainBuckets();
     const id = acknowledge(stack, CMK, REASON, { resource: target(scratch) });
@@ -125,8 +132,9 @@ describe('an acknowledgment on the resource, or naming it, silences that resourc
     const { stack, scratch } = twoPlainBuckets();
     Validations.of(stack).acknowledge({ id: `${CMK}@S/Group/ContactsExport/Resource`, reason: REASON });
     Validations.of(stack).acknowledge({ id: `${RETAINED}@S/Group/Scratch/Resource`, reason: REASON });
-    // A prefix of the path is not the path.
+    // A prefix of the path is not the path, nor is a path relative to the stack.
     Validations.of(stack).acknowledge({ id: `${CMK}@S/Group`, reason: REASON });
+    Validations.of(stack).acknowledge({ id: `${CMK}@Group/Scratch`, reason: REASON });
     expect(ruleFindingsOn(validate(stack), scratch, CMK)).toEqual([CMK]);
   });
 });
@@ -162,5 +170,96 @@ describe('the helper refuses a named acknowledgment it cannot honour', () => {
   test.each(['', 'two words', 'S/Group@x'])('a target that is not a logical id or path: "%s"', (target) => {
     const { stack } = twoPlainBuckets();
     expect(() => acknowledge(stack, CMK, REASON, { resource: target })).toThrow(/resource must be a logical id or a construct path/);
+  });
+});
+
+describe('check ignores acknowledgments a reviewer cannot judge, so their findings stay', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gdpr-acks-'));
+  /** A retained log group without a customer-managed key, acknowledged in its metadata with `suppression`. */
+  function templateWith(name: string, suppression: Record<string, unknown>): string {
+    const path = join(dir, `${name}.json`);
+    const template = {
+      Resources: {
+        Scratch: {
+          Type: 'AWS::Logs::LogGroup',
+          DeletionPolicy: 'Retain',
+          UpdateReplacePolicy: 'Retain',
+          Metadata: { cdk_nag: { rules_to_suppress: [suppression] } },
+          Properties: { RetentionInDays: 1 },
+        },
+      },
+    };
+    writeFileSync(path, JSON.stringify(template));
+    return path;
+  }
+  const check = (path: string) => checkTemplates(loadTemplates(path, 'eu-west-3'));
+
+  test.each([
+    ['empty', ''],
+    ['blank', '   '],
+    ['ok', 'ok'],
+    ['false positive', 'false positive'],
+    ['short', 'synthetic data, not personal'],
+  ])('reason %s: the finding is reported and the acknowledgment listed as ignored', (name, reason) => {
+    const result = check(templateWith(name, { id: CMK, reason }));
+    expect(result.findings.map((f) => `${f.ruleId} ${f.logicalId}`)).toEqual([`${CMK} Scratch`]);
+    expect(result.acknowledged).toEqual([]);
+    expect(result.ignoredAcknowledgments).toEqual([
+      expect.objectContaining({ ruleId: CMK, logicalId: 'Scratch', problem: expect.stringMatching(/in at least 30 characters/) }),
+    ]);
+  });
+
+  test.each([
+    ['no reason', { id: CMK }],
+    ['a reason that is not text', { id: CMK, reason: 42 }],
+  ])('%s: ignored too', (_name, suppression) => {
+    const result = check(templateWith(`odd-${_name.replace(/\W/g, '')}`, suppression));
+    expect(result.findings.map((f) => f.ruleId)).toEqual([CMK]);
+    expect(result.ignoredAcknowledgments.map((a) => a.problem)).toEqual([expect.stringMatching(/^the reason must be text/)]);
+  });
+
+  test('a v2 acknowledgment with applies_to and an empty reason silences none of its findings', () => {
+    const result = check(templateWith('applies-to', { id: 'GDPR-Art5-StatefulResourceRetained', reason: '', applies_to: ['DeletionPolicy'] }));
+    expect(result.ignoredAcknowledgments.map((a) => a.ruleId)).toEqual(['GDPR-Art5-StatefulResourceRetained[DeletionPolicy]']);
+  });
+
+  test('the command exits 1 and says which acknowledgment it ignored and why', () => {
+    const path = templateWith('cli', { id: CMK, reason: 'false positive' });
+    let stdout = '';
+    const status = runCli(['check', path, '--region', 'eu-west-3'], { out: (t) => void (stdout += t), err: () => undefined });
+    expect(status).toBe(1);
+    expect(stdout).toMatch(/^ERROR GDPR-Art32-EncryptedWithCmk {2}Scratch /m);
+    expect(stdout).toMatch(/^IGNORED acknowledgment GDPR-Art32-EncryptedWithCmk {2}Scratch \(AWS::Logs::LogGroup\) .*\n {4}the reason must say why this rule does not apply to this resource, in at least 30 characters; got "false positive"; its finding is reported/m);
+    expect(stdout).toMatch(/^1 acknowledgment ignored: no reason a reviewer can judge\.$/m);
+    const json = JSON.parse(formatJson(check(path)));
+    expect(json.summary).toMatchObject({ errors: 1, acknowledged: 0, ignoredAcknowledgments: 1 });
+    expect(json.ignoredAcknowledgments[0]).toMatchObject({ ruleId: CMK, reason: 'false positive', logicalId: 'Scratch' });
+    expect(formatHuman(check(path))).toContain('IGNORED acknowledgment');
+  });
+
+  test('a good reason is still honoured (the rule is not simply "ignore everything")', () => {
+    const result = check(templateWith('good', { id: CMK, reason: REASON }));
+    expect(result.findings).toEqual([]);
+    expect(result.acknowledged.map((a) => a.ruleId)).toEqual([CMK]);
+    expect(result.ignoredAcknowledgments).toEqual([]);
+  });
+});
+
+describe('check honours a named acknowledgment only on the resource it names', () => {
+  test('a stack-level acknowledgment naming one bucket, written onto every resource of the stack, acknowledges that bucket only', () => {
+    // Given an app whose stack acknowledges the rule for the scratch bucket only, synthesized with the metadata written
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'gdpr-acks-app-')), context: { 'aws:cdk:enable-path-metadata': true } });
+    const { stack, scratch, contacts } = twoPlainBuckets(app);
+    new GdprChecks(app, { writeSuppressionsToCloudFormation: true });
+    acknowledge(stack, CMK, REASON, { resource: scratch });
+    Validations.of(stack).acknowledge({ id: `${CMK}@${logicalIdOf(contacts)}`, reason: 'ok' });
+    const assembly = app.synth();
+    // When check reads the template
+    const result = checkTemplates(loadTemplates(assembly.directory));
+    // Then the scratch bucket is acknowledged, the contacts export is reported, and its named acknowledgment is ignored
+    const cmk = result.findings.filter((f) => f.ruleId === CMK).map((f) => f.logicalId);
+    expect(cmk).toEqual([logicalIdOf(contacts)]);
+    expect(result.acknowledged.filter((a) => a.ruleId === CMK).map((a) => a.logicalId)).toEqual([logicalIdOf(scratch)]);
+    expect(result.ignoredAcknowledgments.map((a) => [a.ruleId, a.logicalId])).toEqual([[CMK, logicalIdOf(contacts)]]);
   });
 });

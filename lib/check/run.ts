@@ -175,7 +175,7 @@ export function checkTemplates(inputs: readonly TemplateInput[], options: CheckO
               pack: pack.readPackName,
               ruleId: violation.ruleName,
               rule,
-              level: violation.severity === 'error' ? 'error' : 'warning',
+              level: violation.severity === 'error' || violation.severity === 'fatal' ? 'error' : 'warning',
               message: gdpr ? gdpr.info : violation.description,
               article: gdpr?.article,
               fix: gdpr?.fix,

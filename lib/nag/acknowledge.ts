@@ -52,8 +52,9 @@ export interface AcknowledgeOptions {
  * `AwsSolutions::AwsSolutions-IAM4`, `AwsSolutions-IAM4[Policy::...]`) and
  * records it as `<rule>[<finding>]`, without the pack namespace: that is the
  * form cdk-nag itself honours, both during `cdk synth` and in
- * `validateScope` (used by the tests and the check command). The namespaced
- * form is only honoured by aws-cdk-lib's report, not by `validateScope`.
+ * `validateScope` (used by the tests and the check command). cdk-nag's own
+ * packs do not read the namespaced form in `validateScope` (only aws-cdk-lib's
+ * report at synth does); the GDPR pack judges both forms alike.
  * The reason is refused when empty, shorter than 30 characters or generic
  * ("not needed", "false positive", ...).
  *

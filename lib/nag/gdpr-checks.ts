@@ -91,9 +91,11 @@ export class GdprChecks extends NagPack {
     const what = error ? 'Rule threw an error during validation (generally a parameter referencing an intrinsic function).' : `${rule.info} (${rule.article})`;
     this.refused.push({
       ruleName: id,
-      description: `${what} Not acknowledged: ${verdict.why} Fix: ${verdict.fix}`,
+      description: `${what} Not acknowledged: ${verdict.why}`,
       fix: verdict.fix,
-      severity: rule.level === NagMessageLevel.ERROR ? 'error' : 'warning',
+      // 'fatal': aws-cdk-lib's report never suppresses it, so the acknowledgment refused here (a namespaced
+      // `GDPR::<rule>` on a stack, say) cannot silence the finding after all.
+      severity: rule.level === NagMessageLevel.ERROR ? 'fatal' : 'warning',
       violatingResources: [{ constructPath: node.node.path, locations: ['Properties'] }],
     });
   }
@@ -106,8 +108,9 @@ function recordedAcknowledgments(node: CfnResource): RecordedAcknowledgment[] {
     for (const entry of scope.node.metadata) {
       if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY || !entry.data) continue;
       for (const [key, reason] of Object.entries(entry.data as Record<string, unknown>)) {
-        // aws-cdk-lib <2.262.1 wrote 'annotation::', later versions 'Annotation::' (as cdk-nag strips it)
-        found.push({ id: key.replace(/^annotation::/i, ''), reason, scope });
+        // aws-cdk-lib <2.262.1 wrote 'annotation::', later versions 'Annotation::' (as cdk-nag strips it). The namespaced
+        // form `GDPR::<rule>` is honoured by aws-cdk-lib's own report at synth, so it is judged here like the plain one.
+        found.push({ id: key.replace(/^annotation::/i, '').replace(new RegExp(`^${GDPR_PACK_NAME}::`), ''), reason, scope });
       }
     }
   }

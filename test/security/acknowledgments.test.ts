@@ -56,9 +56,10 @@ describe('an acknowledgment above the resource silences nothing', () => {
     expect(ruleFindingsOn(report, scratch, CMK)).toEqual([CMK]);
     expect(ruleFindingsOn(report, contacts, CMK)).toEqual([CMK]);
     const violation = violationOn(report, contacts, CMK);
-    expect(violation?.severity).toBe('error');
+    // fatal: aws-cdk-lib's report cannot suppress it either
+    expect(violation?.severity).toBe('fatal');
     expect(violation?.description).toMatch(/Not acknowledged: the acknowledgment of GDPR-Art32-EncryptedWithCmk on S is too broad/);
-    expect(violation?.description).toContain("{ resource: 'S/Group/ContactsExport/Resource' }");
+    expect(violation?.fix).toContain("{ resource: 'S/Group/ContactsExport/Resource' }");
     expect(violation?.fix).toContain('GDPR-Art32-EncryptedWithCmk@S/Group/ContactsExport/Resource');
   });
 
@@ -96,6 +97,35 @@ describe('an acknowledgment above the resource silences nothing', () => {
     (scratch.node.defaultChild as s3.CfnBucket).applyRemovalPolicy(RemovalPolicy.DESTROY);
     acknowledge(stack, RETAINED, REASON, { finding: 'DeletionPolicy' });
     expect(ruleFindingsOn(validate(stack), scratch, RETAINED)).toEqual([`${RETAINED}[DeletionPolicy]`, `${RETAINED}[UpdateReplacePolicy]`]);
+  });
+});
+
+describe('at a real synth (aws-cdk-lib filters the report with acknowledgments of its own)', () => {
+  test.each(['GDPR-Art32-EncryptedWithCmk', 'GDPR::GDPR-Art32-EncryptedWithCmk'])('a stack-level "%s" fails the synth', (id) => {
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'gdpr-acks-synth-')) });
+    Validations.of(app).addPlugins(new GdprChecks(app));
+    const stack = new Stack(app, 'S', { env: PARIS });
+    new s3.Bucket(stack, 'Plain', { encryption: s3.BucketEncryption.S3_MANAGED, removalPolicy: RemovalPolicy.RETAIN });
+    Validations.of(stack).acknowledge({ id, reason: REASON });
+    expect(() => app.synth()).toThrow(/^FATAL .*Not acknowledged/m);
+  });
+
+  test('the namespaced form on the bucket itself, with a good reason, synthesizes', () => {
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'gdpr-acks-synth-')) });
+    Validations.of(app).addPlugins(new GdprChecks(app));
+    const stack = new Stack(app, 'S', { env: PARIS });
+    const bucket = new s3.Bucket(stack, 'Plain', { encryption: s3.BucketEncryption.S3_MANAGED, removalPolicy: RemovalPolicy.RETAIN });
+    Validations.of(bucket).acknowledge({ id: `GDPR::${CMK}`, reason: REASON });
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('the namespaced form on the bucket with reason "ok" fails the synth', () => {
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'gdpr-acks-synth-')) });
+    Validations.of(app).addPlugins(new GdprChecks(app));
+    const stack = new Stack(app, 'S', { env: PARIS });
+    const bucket = new s3.Bucket(stack, 'Plain', { encryption: s3.BucketEncryption.S3_MANAGED, removalPolicy: RemovalPolicy.RETAIN });
+    Validations.of(bucket).acknowledge({ id: `GDPR::${CMK}`, reason: 'ok' });
+    expect(() => app.synth()).toThrow(/^FATAL .*Not acknowledged/m);
   });
 });
 

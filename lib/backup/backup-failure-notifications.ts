@@ -1,5 +1,5 @@
+import { Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -18,6 +18,14 @@ export const BACKUP_FAILURE_EVENTS = {
  * job of the account (restore tests included) to an SNS topic encrypted with
  * its own customer-managed key, TLS only. Subscribe the operators to
  * `topic`; the kit does not guess their addresses.
+ *
+ * Only this construct's rule may publish: the topic policy admits
+ * `events.amazonaws.com` with `aws:SourceArn` equal to the rule's ARN and
+ * `aws:SourceAccount` the stack's account, and the key admits EventBridge only
+ * for rules of the stack's account and region (the key cannot name the rule
+ * itself: the rule depends on the topic, which depends on the key). A rule of
+ * another account, or another rule of this one, cannot post fake failures or
+ * use the key (the confused-deputy problem).
  */
 export class BackupFailureNotifications extends Construct {
   public readonly key: kms.IKey;
@@ -26,14 +34,19 @@ export class BackupFailureNotifications extends Construct {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
+    const stack = Stack.of(this);
     this.key = new CustomerManagedKey(this, 'Key', { description: 'Backup failure notifications topic' });
-    // EventBridge encrypts what it publishes to the topic with this key.
+    // EventBridge encrypts what it publishes to the topic with this key: rules of this account and region only.
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'AllowEventBridgeToPublishToTheEncryptedTopic',
+        sid: 'AllowEventBridgeRulesOfThisAccountToPublishToTheEncryptedTopic',
         principals: [new iam.ServicePrincipal('events.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*' }) },
+        },
       }),
     );
     this.topic = new sns.Topic(this, 'Topic', {
@@ -48,7 +61,20 @@ export class BackupFailureNotifications extends Construct {
         detailType: [...BACKUP_FAILURE_EVENTS.detailType],
         detail: { state: [...BACKUP_FAILURE_EVENTS.states] },
       },
-      targets: [new targets.SnsTopic(this.topic)],
+      // Not targets.SnsTopic: it grants events.amazonaws.com on the topic and the key with no source condition.
+      targets: [{ bind: () => ({ arn: this.topic.topicArn }) }],
     });
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowOnlyTheBackupFailureRuleToPublish',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          ArnEquals: { 'aws:SourceArn': this.rule.ruleArn },
+          StringEquals: { 'aws:SourceAccount': stack.account },
+        },
+      }),
+    );
   }
 }

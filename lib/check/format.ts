@@ -17,6 +17,10 @@ export function formatHuman(result: CheckResult): string {
     lines.push(`    ${f.article ? `${f.article}: ` : ''}${f.message}`);
     if (f.fix) lines.push(`    Fix: ${f.fix}`);
   }
+  for (const a of result.ignoredAcknowledgments) {
+    lines.push(`IGNORED acknowledgment ${a.ruleId}  ${a.logicalId} (${a.resourceType})  ${rel(a.template)}`);
+    lines.push(`    ${a.problem}; its finding is reported, not acknowledged.`);
+  }
   const templates = result.templates.map((t) => `${rel(t.path)} (${t.region}, ${t.resources} resources)`).join(', ');
   const errors = result.findings.filter((f) => f.level === 'error').length;
   const warnings = result.findings.length - errors;
@@ -26,6 +30,9 @@ export function formatHuman(result: CheckResult): string {
       ? `No finding. ${result.acknowledged.length} acknowledged (listed with --format json).`
       : `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}; ${result.acknowledged.length} acknowledged.`,
   );
+  if (result.ignoredAcknowledgments.length > 0) {
+    lines.push(`${result.ignoredAcknowledgments.length} acknowledgment${result.ignoredAcknowledgments.length === 1 ? '' : 's'} ignored: no reason a reviewer can judge.`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -35,10 +42,12 @@ export function formatJson(result: CheckResult): string {
       templates: result.templates.map((t) => ({ ...t, path: rel(t.path) })),
       findings: result.findings.map((f) => ({ ...f, template: rel(f.template) })),
       acknowledged: result.acknowledged.map((a) => ({ ...a, template: rel(a.template) })),
+      ignoredAcknowledgments: result.ignoredAcknowledgments.map((a) => ({ ...a, template: rel(a.template) })),
       summary: {
         errors: result.findings.filter((f) => f.level === 'error').length,
         warnings: result.findings.filter((f) => f.level === 'warning').length,
         acknowledged: result.acknowledged.length,
+        ignoredAcknowledgments: result.ignoredAcknowledgments.length,
       },
     },
     null,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import { reasonProblem, splitNamedAcknowledgment, targetNamesTemplateResource } from '../nag/acknowledge';
 import { GdprChecks, GDPR_PACK_NAME } from '../nag/gdpr-checks';
 import { GDPR_RULES } from '../nag/rules';
 import { ALLOWED_REGIONS_CONTEXT, DEFAULT_ALLOWED_REGIONS } from '../residency/regions';
@@ -66,6 +67,11 @@ export function guardFindings(inputs: readonly TemplateInput[]): Finding[] {
   });
 }
 
+/** An acknowledgment of the template that `check` did not honour, and why: its finding is reported. */
+export interface IgnoredAcknowledgment extends Acknowledgment {
+  readonly problem: string;
+}
+
 export interface CheckOptions {
   /** Regions personal data may live in. @default the EU member-state regions */
   readonly allowedRegions?: readonly string[];
@@ -79,6 +85,8 @@ export interface CheckResult {
   readonly templates: readonly { path: string; region: string; resources: number }[];
   readonly findings: readonly Finding[];
   readonly acknowledged: readonly Acknowledgment[];
+  /** Acknowledgments whose reason is empty, shorter than 30 characters or generic: ignored, so their findings stay. */
+  readonly ignoredAcknowledgments: readonly IgnoredAcknowledgment[];
 }
 
 interface Suppression {
@@ -88,18 +96,24 @@ interface Suppression {
   appliesTo?: unknown;
 }
 
-/** Acknowledgments written into a template (`Metadata.cdk_nag.rules_to_suppress`, cdk-nag v2 and v3 forms). */
-function templateAcknowledgments(metadata: Record<string, unknown> | undefined): { ruleId: string; reason: string }[] {
+/**
+ * Acknowledgments written into a template (`Metadata.cdk_nag.rules_to_suppress`, cdk-nag v2 and v3 forms)
+ * that concern this resource: one that names another resource (`<rule>@<logical id or path>`, copied onto
+ * every resource below the scope that recorded it) is left out. The reason is returned as written.
+ */
+function templateAcknowledgments(logicalId: string, metadata: Record<string, unknown> | undefined): { ruleId: string; reason: unknown }[] {
   const rules = (metadata?.cdk_nag as { rules_to_suppress?: Suppression[] } | undefined)?.rules_to_suppress;
   if (!Array.isArray(rules)) return [];
   return rules.flatMap((r) => {
-    if (typeof r?.id !== 'string' || typeof r.reason !== 'string') return [];
+    if (typeof r?.id !== 'string') return [];
+    const { ruleId, target } = splitNamedAcknowledgment(r.id);
+    if (target !== undefined && !targetNamesTemplateResource(target, logicalId, metadata?.['aws:cdk:path'])) return [];
     const appliesTo = (r.applies_to ?? r.appliesTo) as unknown[] | undefined;
     // Drop a pack namespace (AwsSolutions::AwsSolutions-IAM4), never a part of the finding.
-    const id = r.id.replace(/^[\w.]+::(?=[\w.]+-)/, '');
+    const id = ruleId.replace(/^[\w.]+::(?=[\w.]+-)/, '');
     return Array.isArray(appliesTo) && appliesTo.length > 0
-      ? appliesTo.filter((a): a is string => typeof a === 'string').map((a) => ({ ruleId: `${id}[${a}]`, reason: r.reason as string }))
-      : [{ ruleId: id, reason: r.reason as string }];
+      ? appliesTo.filter((a): a is string => typeof a === 'string').map((a) => ({ ruleId: `${id}[${a}]`, reason: r.reason }))
+      : [{ ruleId: id, reason: r.reason }];
   });
 }
 
@@ -110,7 +124,9 @@ const RULES_BY_ID = new Map(GDPR_RULES.map((r) => [`${GDPR_PACK_NAME}-${r.id}`, 
  * templates that need not come from this kit: each template is loaded into a
  * stack of its region with CfnInclude, so the rules see it as they see a
  * synthesized app. Acknowledgments recorded in the template metadata are
- * honoured and listed.
+ * honoured and listed, unless their reason is empty, shorter than 30
+ * characters or generic (the rule of `acknowledge`): those are ignored, so
+ * their findings stay, and listed as ignored.
  */
 export function checkTemplates(inputs: readonly TemplateInput[], options: CheckOptions = {}): CheckResult {
   const outdir = mkdtempSync(join(tmpdir(), 'gdpr-check-'));
@@ -121,6 +137,7 @@ export function checkTemplates(inputs: readonly TemplateInput[], options: CheckO
     });
     const findings: Finding[] = [];
     const acknowledged: Acknowledgment[] = [];
+    const ignoredAcknowledgments: IgnoredAcknowledgment[] = [];
     const packs = ['gdpr', ...(options.packs ?? []).filter((p) => p !== 'gdpr')];
     for (const unknownPack of packs.filter((p) => !PACKS[p])) {
       throw new InputError(`unknown pack "${unknownPack}"; choose among ${Object.keys(PACKS).join(', ')}`);
@@ -134,9 +151,16 @@ export function checkTemplates(inputs: readonly TemplateInput[], options: CheckO
         throw new InputError(`${input.path}: cannot be loaded as a CloudFormation template: ${(err as Error).message.split('\n')[0]}`);
       }
       for (const [logicalId, resource] of Object.entries(input.template.Resources)) {
-        for (const ack of templateAcknowledgments(resource.Metadata)) {
-          Validations.of(included.getResource(logicalId)).acknowledge({ id: ack.ruleId, reason: ack.reason });
-          acknowledged.push({ ...ack, template: input.path, logicalId, resourceType: resource.Type });
+        for (const ack of templateAcknowledgments(logicalId, resource.Metadata)) {
+          const where = { template: input.path, logicalId, resourceType: resource.Type };
+          const problem = reasonProblem(ack.reason);
+          if (problem) {
+            ignoredAcknowledgments.push({ ruleId: ack.ruleId, reason: typeof ack.reason === 'string' ? ack.reason : '', problem, ...where });
+            continue;
+          }
+          const reason = (ack.reason as string).trim();
+          Validations.of(included.getResource(logicalId)).acknowledge({ id: ack.ruleId, reason });
+          acknowledged.push({ ruleId: ack.ruleId, reason, ...where });
         }
       }
       for (const key of packs) {
@@ -151,7 +175,7 @@ export function checkTemplates(inputs: readonly TemplateInput[], options: CheckO
               pack: pack.readPackName,
               ruleId: violation.ruleName,
               rule,
-              level: violation.severity === 'error' ? 'error' : 'warning',
+              level: violation.severity === 'error' || violation.severity === 'fatal' ? 'error' : 'warning',
               message: gdpr ? gdpr.info : violation.description,
               article: gdpr?.article,
               fix: gdpr?.fix,
@@ -169,6 +193,7 @@ export function checkTemplates(inputs: readonly TemplateInput[], options: CheckO
       templates: inputs.map((i) => ({ path: i.path, region: i.region as string, resources: Object.keys(i.template.Resources).length })),
       findings,
       acknowledged,
+      ignoredAcknowledgments,
     };
   } finally {
     rmSync(outdir, { recursive: true, force: true });

@@ -199,13 +199,26 @@ describe('with a backup account (the reference configuration)', () => {
       });
     });
 
-    test('the topic is encrypted with its own key, which EventBridge may use, and accepts TLS only', () => {
+    test('the topic is encrypted with its own key, which EventBridge may use for this account\'s rules only, and accepts TLS only', () => {
       const key = logicalId(production.backup.notifications.key);
       template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [key, 'Arn'] } });
-      template.hasResourceProperties('AWS::KMS::Key', {
-        KeyPolicy: {
+      const keyPolicy = template.toJSON().Resources[key].Properties.KeyPolicy.Statement as any[];
+      const eventBridge = keyPolicy.filter((s) => s.Principal?.Service === 'events.amazonaws.com');
+      expect(eventBridge).toHaveLength(1);
+      expect(eventBridge[0]).toMatchObject({ Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' } } });
+      expect(text(eventBridge[0].Condition.ArnLike['aws:SourceArn'])).toBe('arn:aws:events:eu-west-3:111122223333:rule/*');
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
           Statement: Match.arrayWith([
-            Match.objectLike({ Principal: { Service: 'events.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'] }),
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sns:Publish',
+              Condition: {
+                ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [logicalId(production.backup.notifications.rule), 'Arn'] } },
+                StringEquals: { 'aws:SourceAccount': '111122223333' },
+              },
+            }),
           ]),
         },
       });

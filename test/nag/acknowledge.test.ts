@@ -1,7 +1,7 @@
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
-import { acknowledge, qualifyRuleId } from '../../lib/nag/acknowledge';
+import { acknowledge, qualifyRuleId, reasonProblem, splitNamedAcknowledgment } from '../../lib/nag/acknowledge';
 import { clusterProps, findingsOn, isolatedVpc, newStack, ruleFindingsOn, validate } from './helpers';
 
 const IAM_AUTH = 'GDPR-Art32-DatabaseIamAuth';
@@ -122,5 +122,31 @@ describe('qualifyRuleId', () => {
     'GDPR-Art32-NoWildcardDataAccess[Action::rds-db:connect]',
   ])('accepts the inline finding form cdk-nag prints: %s', (printed) => {
     expect(qualifyRuleId(printed)).toBe(printed);
+  });
+});
+
+describe('reasonProblem (shared by acknowledge and gdpr-baseline check)', () => {
+  test.each(['', '   ', 'ok', 'OK.', 'false positive', 'Not applicable', 'short but specific reason'])('refuses "%s"', (reason) => {
+    expect(reasonProblem(reason)).toMatch(/in at least 30 characters; got/);
+  });
+
+  test.each([undefined, null, 42, { text: SPECIFIC_REASON }])('refuses a reason that is not text: %p', (reason) => {
+    expect(reasonProblem(reason)).toMatch(/^the reason must be text/);
+  });
+
+  test('accepts a specific reason of 30 characters or more', () => {
+    expect(reasonProblem(SPECIFIC_REASON)).toBeUndefined();
+  });
+});
+
+describe('splitNamedAcknowledgment', () => {
+  test.each([
+    ['GDPR-Art32-EncryptedWithCmk', { ruleId: 'GDPR-Art32-EncryptedWithCmk' }],
+    ['GDPR-Art32-EncryptedWithCmk@S/Bucket/Resource', { ruleId: 'GDPR-Art32-EncryptedWithCmk', target: 'S/Bucket/Resource' }],
+    ['GDPR-Art44-RegionReferencesAllowed[Region::us-east-1]@Logs1234', { ruleId: 'GDPR-Art44-RegionReferencesAllowed[Region::us-east-1]', target: 'Logs1234' }],
+    // An @ inside a finding (an e-mail address in an ARN, say) is part of the finding.
+    ['GDPR-Art32-NoWildcardDataAccess[Resource::arn:x:user@example.org]', { ruleId: 'GDPR-Art32-NoWildcardDataAccess[Resource::arn:x:user@example.org]' }],
+  ])('%s', (id, expected) => {
+    expect(splitNamedAcknowledgment(id)).toEqual(expected);
   });
 });

@@ -1,5 +1,6 @@
 import type { Catalog } from '../catalog/catalog';
 import { PURGE_DATABASE_USER } from '../config/schema';
+import { doBlock, q } from './login-role';
 
 /**
  * pgaudit: every read and write of the kit's database users is logged, with the user, by the
@@ -20,7 +21,6 @@ import { PURGE_DATABASE_USER } from '../config/schema';
 /** True where the pgaudit library is loaded: its parameters then exist (a placeholder is not in pg_settings). */
 export const PGAUDIT_LOADED = "EXISTS (SELECT 1 FROM pg_catalog.pg_settings WHERE name = 'pgaudit.log')";
 
-const q = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 
 /** The database users the kit manages, whose reads pgaudit must log. */
 export function auditedUsers(catalog: Catalog): string[] {
@@ -33,14 +33,13 @@ export function auditSql(catalog: Catalog, loaded = PGAUDIT_LOADED): string[] {
   return [
     '',
     '-- pgaudit: reads and writes are logged with their database user (parameter group); no role may opt out.',
-    `DO $$
-BEGIN
+    doBlock(`BEGIN
   IF ${loaded} THEN
     CREATE EXTENSION IF NOT EXISTS pgaudit;
 ${resets.join('\n')}
   ELSE
     RAISE WARNING 'pgaudit is not loaded on this server: reads of personal data are not logged with their database user (check shared_preload_libraries in the cluster parameter group, then reboot the cluster)';
   END IF;
-END $$;`,
+END`),
   ];
 }

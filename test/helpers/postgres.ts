@@ -156,3 +156,17 @@ export async function shiftClocks(db: TestDatabase, days: number, contact?: stri
     throw err;
   }
 }
+
+/**
+ * The database's own message of a failed migration run: the migrator keeps it
+ * in `cause` (it never leaves the deployed function), tests read it there.
+ */
+export async function databaseMessage(run: Promise<unknown>): Promise<string> {
+  try {
+    await run;
+  } catch (err) {
+    const cause = (err as { cause?: unknown }).cause;
+    return cause instanceof Error ? cause.message : String(err);
+  }
+  throw new Error('expected the run to fail');
+}

@@ -165,7 +165,8 @@ describe('the configuration refuses a trust it cannot pin to people', () => {
 });
 
 describe('the access matrix shows who may assume each role', () => {
-  const matrixOf = (template: unknown) => accessMatrix([{ template } as never], loadMigrations());
+  const matrixOf = (template: unknown, on: ContactBaselineStack = stack) =>
+    accessMatrix([{ name: on.stackName, template, catalogSql: on.schema.catalogSql } as never], loadMigrations());
 
   test('the reference roles: their own permission set, with MFA', () => {
     const rows = matrixOf(referenceJson).rows;
@@ -179,8 +180,8 @@ describe('the access matrix shows who may assume each role', () => {
     config.access.trustAnyMfaPrincipal = true;
     const other = referenceTemplate(config);
     const id = other.stack.getLogicalId(other.stack.access.roles.dpo.node.defaultChild as never);
-    const dpo = matrixOf(other.template.toJSON()).rows.find((r) => r.iamRole === id);
+    const dpo = matrixOf(other.template.toJSON(), other.stack).rows.find((r) => r.iamRole === id);
     expect(dpo?.assumableBy).toEqual([`any principal of ${account} with MFA (IAM, not the catalog, decides who)`]);
-    expect(renderAccessMatrix(matrixOf(other.template.toJSON()))).toContain('any principal of 111122223333 with MFA (IAM, not the catalog, decides who)');
+    expect(renderAccessMatrix(matrixOf(other.template.toJSON(), other.stack))).toContain('any principal of 111122223333 with MFA (IAM, not the catalog, decides who)');
   });
 });

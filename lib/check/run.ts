@@ -6,6 +6,7 @@ import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { GdprChecks, GDPR_PACK_NAME } from '../nag/gdpr-checks';
 import { GDPR_RULES } from '../nag/rules';
+import { endedTrust, endedTrustMessage, parseDay } from '../processors/processor-grant-expiry';
 import { ALLOWED_REGIONS_CONTEXT, DEFAULT_ALLOWED_REGIONS } from '../residency/regions';
 import { controlTowerRules, findCfnGuard, guardTemplates } from './guard';
 import { InputError, TemplateInput } from './templates';
@@ -73,6 +74,36 @@ export interface CheckOptions {
   readonly packs?: readonly string[];
   /** Also run the AWS Control Tower proactive controls (cfn-guard). @default false */
   readonly guard?: boolean;
+  /**
+   * The day (YYYY-MM-DD) processor grants are judged at: a role whose trust
+   * ended by then is a finding (`GDPR-Art28-ProcessorGrantExpired`).
+   * @default - nothing is judged against a date (check never reads the clock)
+   */
+  readonly today?: string;
+}
+
+/** Rule id of an ended processor grant, reported by `check --today` only (it depends on the date, so it is not in the pack). */
+export const GRANT_EXPIRED_RULE = 'GDPR-Art28-ProcessorGrantExpired';
+
+/** Roles of a template whose trust ended by `today` (00:00 UTC, ms): one warning each. */
+function endedGrantFindings(input: TemplateInput, today: number): Finding[] {
+  return Object.entries(input.template.Resources).flatMap(([logicalId, resource]) => {
+    if (resource.Type !== 'AWS::IAM::Role') return [];
+    const trust = (resource.Properties as Record<string, unknown> | undefined)?.AssumeRolePolicyDocument;
+    return endedTrust(trust, today).map((ended) => ({
+      pack: GDPR_PACK_NAME,
+      ruleId: GRANT_EXPIRED_RULE,
+      rule: GRANT_EXPIRED_RULE,
+      level: 'warning' as const,
+      message: `A processor grant has expired: ${endedTrustMessage(ended, today)}.`,
+      article: 'Art. 28(3)',
+      fix: 'Renew the contract and move expiryDate in the configuration, or remove the subcontractor (and its role).',
+      template: input.path,
+      stack: input.name,
+      logicalId,
+      resourceType: resource.Type,
+    }));
+  });
 }
 
 export interface CheckResult {
@@ -121,6 +152,7 @@ export function checkTemplates(inputs: readonly TemplateInput[], options: CheckO
     });
     const findings: Finding[] = [];
     const acknowledged: Acknowledgment[] = [];
+    const today = options.today === undefined ? undefined : parseDay(options.today, '--today');
     const packs = ['gdpr', ...(options.packs ?? []).filter((p) => p !== 'gdpr')];
     for (const unknownPack of packs.filter((p) => !PACKS[p])) {
       throw new InputError(`unknown pack "${unknownPack}"; choose among ${Object.keys(PACKS).join(', ')}`);
@@ -163,6 +195,7 @@ export function checkTemplates(inputs: readonly TemplateInput[], options: CheckO
           }
         }
       }
+      if (today !== undefined) findings.push(...endedGrantFindings(input, today));
     });
     if (options.guard) findings.push(...guardFindings(inputs));
     return {

@@ -38,6 +38,15 @@ export interface EndedTrust {
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
 
+/** A principal as people read it: `arn:${AWS::Partition}:iam::444455556666:root`. */
+function render(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as any;
+  if (typeof v?.Ref === 'string') return `\${${v.Ref}}`;
+  if (Array.isArray(v?.['Fn::Join']) && Array.isArray(v['Fn::Join'][1])) return v['Fn::Join'][1].map(render).join(String(v['Fn::Join'][0]));
+  return JSON.stringify(value);
+}
+
 /**
  * The Allow statements of a role's trust policy (template JSON) that are
  * bounded by `DateLessThan`/`DateLessThanEquals` on `aws:CurrentTime` and
@@ -63,7 +72,7 @@ export function endedTrust(trustPolicy: unknown, today: number): EndedTrust[] {
     const end = bounds.sort((a, b) => a.at - b.at)[0];
     if (!end || end.at > today) return [];
     const principal = statement.Principal;
-    const principals = typeof principal === 'string' ? [principal] : Object.values(principal ?? {}).flatMap((p) => asArray(p).map((x) => (typeof x === 'string' ? x : JSON.stringify(x))));
+    const principals = typeof principal === 'string' ? [principal] : Object.values(principal ?? {}).flatMap((p) => asArray(p).map(render));
     return [{ endsAt: end.written, principals }];
   });
 }

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { Catalog } from '../catalog/catalog';
 import { FORMATS, Format, formatHuman, formatJson, formatSarif } from '../check/format';
 import { ToolError } from '../check/guard';
@@ -168,7 +168,7 @@ function distance(a: string, b: string): number {
 
 function suggestion(word: string, candidates: readonly string[]): string {
   const best = [...candidates].sort((x, y) => distance(word, x) - distance(word, y))[0];
-  return best && distance(word, best) <= 2 ? ` (did you mean ${best}?)` : '';
+  return best && (distance(word, best) <= 2 || word.startsWith(best) || best.startsWith(word)) ? ` (did you mean ${best}?)` : '';
 }
 
 interface ParsedArgs {
@@ -265,8 +265,9 @@ const REVIEW_INDEX_HEADING = '# Review outputs\n';
  */
 function policiesDir(out: string | undefined, configPath: string): string {
   const dir = resolve(out ?? 'policies');
-  const reference = resolve(REPO_ROOT, 'policies');
-  if (dir === reference && resolve(configPath) !== resolve(DEFAULT_CONFIG)) {
+  // Through symbolic links too: a link to the reference outputs is the reference outputs.
+  const real = (path: string): string => (existsSync(path) || dirname(path) === path ? realpathSync(path) : join(real(dirname(path)), basename(path)));
+  if (real(dir) === real(resolve(REPO_ROOT, 'policies')) && real(resolve(configPath)) !== real(DEFAULT_CONFIG)) {
     throw new UsageError(
       `policies: ${relative(process.cwd(), dir) || '.'} holds the kit's reference outputs, generated from the reference configuration; write the outputs of ${configPath} elsewhere with --out DIR`,
     );

@@ -6,6 +6,7 @@ import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { GdprChecks, GDPR_PACK_NAME } from '../nag/gdpr-checks';
 import { GDPR_RULES } from '../nag/rules';
+import { PROCESSOR_TAG } from '../processors/markers';
 import { endedTrust, endedTrustMessage, parseDay } from '../processors/processor-grant-expiry';
 import { ALLOWED_REGIONS_CONTEXT, DEFAULT_ALLOWED_REGIONS } from '../residency/regions';
 import { controlTowerRules, findCfnGuard, guardTemplates } from './guard';
@@ -36,6 +37,8 @@ export interface Finding {
   readonly stack: string;
   readonly logicalId: string;
   readonly resourceType: string;
+  /** The processor (tag `gdpr:processor`) of an expired grant, to point at its entry of the configuration. */
+  readonly processor?: string;
 }
 
 export interface Acknowledgment {
@@ -89,8 +92,9 @@ export const GRANT_EXPIRED_RULE = 'GDPR-Art28-ProcessorGrantExpired';
 function endedGrantFindings(input: TemplateInput, today: number): Finding[] {
   return Object.entries(input.template.Resources).flatMap(([logicalId, resource]) => {
     if (resource.Type !== 'AWS::IAM::Role') return [];
-    const trust = (resource.Properties as Record<string, unknown> | undefined)?.AssumeRolePolicyDocument;
-    return endedTrust(trust, today).map((ended) => ({
+    const tags = resource.Properties?.Tags;
+    const processor = Array.isArray(tags) ? tags.find((t) => t?.Key === PROCESSOR_TAG && typeof t.Value === 'string')?.Value : undefined;
+    return endedTrust(resource.Properties?.AssumeRolePolicyDocument, today).map((ended) => ({
       pack: GDPR_PACK_NAME,
       ruleId: GRANT_EXPIRED_RULE,
       rule: GRANT_EXPIRED_RULE,
@@ -102,6 +106,7 @@ function endedGrantFindings(input: TemplateInput, today: number): Finding[] {
       stack: input.name,
       logicalId,
       resourceType: resource.Type,
+      ...(processor ? { processor: processor as string } : {}),
     }));
   });
 }

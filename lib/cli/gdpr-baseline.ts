@@ -246,7 +246,7 @@ function check(io: CliIo, { values, flags, positionals }: ParsedArgs): number {
   const today = values.get('--today');
   const result = checkTemplates(loadTemplates(path, region), { allowedRegions, packs, guard: flags.has('--guard'), today });
   const report =
-    format === 'json' ? formatJson(result) : format === 'sarif' ? formatSarif(result, PACKAGE_VERSION) : formatHuman(result);
+    format === 'json' ? formatJson(result) : format === 'sarif' ? formatSarif(result, PACKAGE_VERSION, { configPath }) : formatHuman(result);
   const output = values.get('--output');
   if (output) writeFileSync(output, report);
   else io.out(report);

@@ -345,6 +345,11 @@ export function runCli(argv: string[], io: CliIo = PROCESS_IO): number {
       }
     }
   } catch (err) {
+    if (command === 'policies' && err instanceof Error && err.name === 'ValidationFailed') {
+      // The rule packs refused the synth; their report is already on standard error.
+      io.err(`gdpr-baseline: policies: the configuration synthesizes with unacknowledged findings (reported above); fix or acknowledge them, then run it again\n`);
+      return 1;
+    }
     if (err instanceof ConfigError || err instanceof UsageError || err instanceof InputError || err instanceof ToolError || err instanceof DateInputError) {
       io.err(`gdpr-baseline: ${err.message}\n`);
       return 2;

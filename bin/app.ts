@@ -6,6 +6,7 @@ import { ConfigError } from '../lib/config/errors';
 import { loadConfigFile } from '../lib/config/load';
 import type { BaselineConfig } from '../lib/config/schema';
 import { addBaselineChecks } from '../lib/nag/baseline-checks';
+import { DateInputError, parseDay, warnEndedGrants } from '../lib/processors/processor-grant-expiry';
 import { addBaselineStacks } from '../lib/stacks/baseline-app';
 
 const DEFAULT_CONFIG = 'lib/config/default.json';
@@ -34,8 +35,30 @@ function loadConfigOrExit(context: Record<string, unknown>): BaselineConfig {
   }
 }
 
+/**
+ * `-c today=YYYY-MM-DD`: the day an expired processor grant is judged at (a
+ * warning; `cdk synth --strict` fails on it). The app never reads the clock,
+ * so the template is the same on any date; without the option nothing is
+ * judged against a date.
+ */
+function todayOrExit(context: Record<string, unknown>): string | undefined {
+  const today = context.today;
+  if (today === undefined) return undefined;
+  try {
+    parseDay(today, '-c today');
+    return today as string;
+  } catch (err) {
+    if (err instanceof DateInputError) {
+      process.stderr.write(`${err.message}\nNothing was synthesized.\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
 const context = cliContext();
 const config = loadConfigOrExit(context);
+const today = todayOrExit(context);
 // aws-cdk-lib's built-in CloudFormation validator runs cfn-lint rules inside the synth and takes
 // most of its time; the same checks run, stricter (warnings fail too), in `npm run check:templates`
 // and in CI with cfn-lint itself. `-c cfnValidation=true` turns it back on. See "Where each check
@@ -43,6 +66,7 @@ const config = loadConfigOrExit(context);
 const cfnValidation = context.cfnValidation === true || context.cfnValidation === 'true';
 const app = new App({ builtinCloudFormationValidation: cfnValidation });
 addBaselineStacks(app, config);
+if (today) warnEndedGrants(app, today);
 
 // Every check on: the GDPR pack and cdk-nag's reference packs.
 addBaselineChecks(app);

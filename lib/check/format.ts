@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { GDPR_PACK_NAME } from '../nag/gdpr-checks';
 import { GDPR_RULES } from '../nag/rules';
 import type { CheckResult, Finding } from './run';
@@ -63,15 +63,111 @@ function lineOf(template: string, logicalId: string, cache: Map<string, string[]
   return index >= 0 ? index + 1 : 1;
 }
 
-/** SARIF 2.1.0, for code-scanning annotations in pull requests. */
-export function formatSarif(result: CheckResult, toolVersion: string): string {
+/** Where a result points: a file (relative to the working directory, the repository root in CI) and a line. */
+interface SourceLine {
+  readonly uri: string;
+  readonly line: number;
+  /** What the location is, for the result's related locations. */
+  readonly what: string;
+}
+
+/**
+ * The path of a file inside the working directory that is not generated or
+ * installed (not in node_modules, not in the cloud assembly): the kind of
+ * file a repository tracks, so code scanning can annotate it.
+ */
+function repositoryFile(file: string, assemblyDir?: string): string | undefined {
+  const path = resolve(file);
+  const rel = relative(process.cwd(), path);
+  if (!rel || rel.startsWith('..') || isAbsolute(rel)) return undefined;
+  if (rel.split(sep).includes('node_modules') || (assemblyDir && !relative(resolve(assemblyDir), path).startsWith('..'))) return undefined;
+  return existsSync(path) ? rel.split(sep).join('/') : undefined;
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * The creation stacks CDK recorded for the resources of a cloud assembly
+ * template (`aws:cdk:creationStack` metadata, on by default in `cdk synth`),
+ * by logical id. Empty for a template that is not in a cloud assembly.
+ */
+function creationStacks(template: string): Map<string, string[]> {
+  const stacks = new Map<string, string[]>();
+  const dir = dirname(template);
+  try {
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    const artifact: any = Object.values(manifest.artifacts ?? {}).find((a: any) => a?.properties?.templateFile === basename(template));
+    if (!artifact) return stacks;
+    const metadata = artifact.metadata ?? (typeof artifact.additionalMetadataFile === 'string' ? JSON.parse(readFileSync(join(dir, basename(artifact.additionalMetadataFile)), 'utf8')) : {});
+    for (const entries of Object.values(metadata as Record<string, any[]>)) {
+      const logicalId = entries.find((e) => e?.type === 'aws:cdk:logicalId')?.data;
+      const trace = entries.find((e) => e?.type === 'aws:cdk:creationStack')?.data;
+      if (typeof logicalId === 'string' && Array.isArray(trace)) stacks.set(logicalId, trace.filter((t: unknown) => typeof t === 'string'));
+    }
+  } catch {
+    // Not a cloud assembly, or one without metadata: no source to point at.
+  }
+  return stacks;
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+/** The first frame of a creation stack in a file of the repository: the construct's source. */
+function constructSource(trace: readonly string[], assemblyDir: string): SourceLine | undefined {
+  for (const frame of trace) {
+    const m = /\(?((?:file:\/\/)?[^()\s]+?):(\d+):\d+\)?$/.exec(frame);
+    if (!m) continue;
+    const uri = repositoryFile(m[1].replace(/^file:\/\//, ''), assemblyDir);
+    if (uri) return { uri, line: Number(m[2]), what: `where ${frame.replace(/^\s*(at\s+)?/, '').replace(/\s*\(.*$/, '')} creates the resource` };
+  }
+  return undefined;
+}
+
+/** Line of the first line matching `pattern` after the line matching `after` (1 when not found). */
+function lineAfter(lines: readonly string[], after: RegExp | undefined, pattern: RegExp): number {
+  const start = after ? lines.findIndex((l) => after.test(l)) : 0;
+  const index = start < 0 ? -1 : lines.findIndex((l, i) => i >= start && pattern.test(l));
+  return index >= 0 ? index + 1 : Math.max(start + 1, 1);
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export interface SarifOptions {
+  /**
+   * The configuration the templates were synthesized from (`check --config`):
+   * results without a construct source point at it, an expired grant at its
+   * subcontractor's expiryDate.
+   */
+  readonly configPath?: string;
+}
+
+/**
+ * SARIF 2.1.0, for code-scanning annotations in pull requests. Each result
+ * points at a file the repository tracks wherever the kit can tell which: an
+ * expired grant at the configuration's expiryDate, any other result at the
+ * construct's source when CDK recorded it, else at the configuration; the
+ * template (often generated, in cdk.out) otherwise, and always as a related
+ * location.
+ */
+export function formatSarif(result: CheckResult, toolVersion: string, options: SarifOptions = {}): string {
   const byRule = new Map<string, Finding>();
   for (const f of result.findings) if (!byRule.has(f.rule)) byRule.set(f.rule, f);
   const gdprRules = new Map(GDPR_RULES.map((r) => [`${GDPR_PACK_NAME}-${r.id}`, r]));
   const ruleIds = [...byRule.keys()].sort();
   const cache = new Map<string, string[]>();
+  const traces = new Map<string, Map<string, string[]>>();
+  const config = options.configPath ? repositoryFile(options.configPath) : undefined;
+  const configLines = config ? readFileSync(config, 'utf8').split('\n') : [];
+  const locate = (f: Finding): SourceLine | undefined => {
+    if (config && f.processor) {
+      const line = lineAfter(configLines, new RegExp(`"name"\\s*:\\s*"${escape(f.processor)}"`), /"expiryDate"\s*:/);
+      return { uri: config, line, what: `the expiryDate of ${f.processor} in the configuration` };
+    }
+    if (!traces.has(f.template)) traces.set(f.template, creationStacks(f.template));
+    const trace = traces.get(f.template)?.get(f.logicalId);
+    const source = trace ? constructSource(trace, dirname(f.template)) : undefined;
+    return source ?? (config ? { uri: config, line: 1, what: 'the configuration the template was synthesized from' } : undefined);
+  };
   const sarif = {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    $schema: 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json',
     version: '2.1.0',
     runs: [
       {
@@ -100,16 +196,22 @@ export function formatSarif(result: CheckResult, toolVersion: string): string {
           ruleIndex: ruleIds.indexOf(f.rule),
           level: f.level,
           message: { text: `${f.logicalId} (${f.resourceType}): ${f.message}${f.article ? ` [${f.article}]` : ''}${f.fix ? ` Fix: ${f.fix}` : ''}` },
-          locations: [
-            {
-              physicalLocation: { artifactLocation: { uri: rel(f.template) }, region: { startLine: lineOf(f.template, f.logicalId, cache) } },
-              logicalLocations: [{ name: f.logicalId, kind: 'resource', fullyQualifiedName: `${f.stack}/${f.logicalId}` }],
-            },
-          ],
+          ...sarifLocations(f, locate(f), { uri: rel(f.template).split(sep).join('/'), line: lineOf(f.template, f.logicalId, cache) }),
           partialFingerprints: { finding: `${f.ruleId}|${f.stack}|${f.logicalId}` },
         })),
       },
     ],
   };
   return `${JSON.stringify(sarif, null, 2)}\n`;
+}
+
+/** The result's location (a tracked file when known), with the template resource as a related location. */
+function sarifLocations(f: Finding, source: SourceLine | undefined, template: { uri: string; line: number }) {
+  const logicalLocations = [{ name: f.logicalId, kind: 'resource', fullyQualifiedName: `${f.stack}/${f.logicalId}` }];
+  const templateLocation = { physicalLocation: { artifactLocation: { uri: template.uri }, region: { startLine: template.line } }, logicalLocations };
+  if (!source) return { locations: [templateLocation] };
+  return {
+    locations: [{ physicalLocation: { artifactLocation: { uri: source.uri }, region: { startLine: source.line } }, message: { text: source.what }, logicalLocations }],
+    relatedLocations: [{ id: 1, ...templateLocation, message: { text: `${f.logicalId} in the synthesized template` } }],
+  };
 }

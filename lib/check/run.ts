@@ -7,6 +7,8 @@ import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PC
 import { reasonProblem, splitNamedAcknowledgment, targetNamesTemplateResource } from '../nag/acknowledge';
 import { GdprChecks, GDPR_PACK_NAME } from '../nag/gdpr-checks';
 import { GDPR_RULES } from '../nag/rules';
+import { PROCESSOR_TAG } from '../processors/markers';
+import { endedTrust, endedTrustMessage, parseDay } from '../processors/processor-grant-expiry';
 import { ALLOWED_REGIONS_CONTEXT, DEFAULT_ALLOWED_REGIONS } from '../residency/regions';
 import { controlTowerRules, findCfnGuard, guardTemplates } from './guard';
 import { InputError, TemplateInput } from './templates';
@@ -36,6 +38,8 @@ export interface Finding {
   readonly stack: string;
   readonly logicalId: string;
   readonly resourceType: string;
+  /** The processor (tag `gdpr:processor`) of an expired grant, to point at its entry of the configuration. */
+  readonly processor?: string;
 }
 
 export interface Acknowledgment {
@@ -79,6 +83,38 @@ export interface CheckOptions {
   readonly packs?: readonly string[];
   /** Also run the AWS Control Tower proactive controls (cfn-guard). @default false */
   readonly guard?: boolean;
+  /**
+   * The day (YYYY-MM-DD) processor grants are judged at: a role whose trust
+   * ended by then is a finding (`GDPR-Art28-ProcessorGrantExpired`).
+   * @default - nothing is judged against a date (check never reads the clock)
+   */
+  readonly today?: string;
+}
+
+/** Rule id of an ended processor grant, reported by `check --today` only (it depends on the date, so it is not in the pack). */
+export const GRANT_EXPIRED_RULE = 'GDPR-Art28-ProcessorGrantExpired';
+
+/** Roles of a template whose trust ended by `today` (00:00 UTC, ms): one warning each. */
+function endedGrantFindings(input: TemplateInput, today: number): Finding[] {
+  return Object.entries(input.template.Resources).flatMap(([logicalId, resource]) => {
+    if (resource.Type !== 'AWS::IAM::Role') return [];
+    const tags = resource.Properties?.Tags;
+    const processor = Array.isArray(tags) ? tags.find((t) => t?.Key === PROCESSOR_TAG && typeof t.Value === 'string')?.Value : undefined;
+    return endedTrust(resource.Properties?.AssumeRolePolicyDocument, today).map((ended) => ({
+      pack: GDPR_PACK_NAME,
+      ruleId: GRANT_EXPIRED_RULE,
+      rule: GRANT_EXPIRED_RULE,
+      level: 'warning' as const,
+      message: `A processor grant has expired: ${endedTrustMessage(ended, today)}.`,
+      article: 'Art. 28(3)',
+      fix: 'Renew the contract and move expiryDate in the configuration, or remove the subcontractor (and its role).',
+      template: input.path,
+      stack: input.name,
+      logicalId,
+      resourceType: resource.Type,
+      ...(processor ? { processor: processor as string } : {}),
+    }));
+  });
 }
 
 export interface CheckResult {
@@ -138,6 +174,7 @@ export function checkTemplates(inputs: readonly TemplateInput[], options: CheckO
     const findings: Finding[] = [];
     const acknowledged: Acknowledgment[] = [];
     const ignoredAcknowledgments: IgnoredAcknowledgment[] = [];
+    const today = options.today === undefined ? undefined : parseDay(options.today, '--today');
     const packs = ['gdpr', ...(options.packs ?? []).filter((p) => p !== 'gdpr')];
     for (const unknownPack of packs.filter((p) => !PACKS[p])) {
       throw new InputError(`unknown pack "${unknownPack}"; choose among ${Object.keys(PACKS).join(', ')}`);
@@ -187,6 +224,7 @@ export function checkTemplates(inputs: readonly TemplateInput[], options: CheckO
           }
         }
       }
+      if (today !== undefined) findings.push(...endedGrantFindings(input, today));
     });
     if (options.guard) findings.push(...guardFindings(inputs));
     return {

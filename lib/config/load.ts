@@ -4,8 +4,11 @@ import { BaselineConfig, configSchema, configSchemaAt } from './schema';
 
 export interface ParseOptions {
   /**
-   * The time the configuration is judged at (a processor grant that expired is refused).
-   * @default - the current time
+   * Refuse a processor grant that has expired at this time (access ends at
+   * 00:00 UTC on its expiry date).
+   * @default - no check depends on the date: the role's trust ends on the expiry
+   *   date by itself; `cdk synth -c today=YYYY-MM-DD` warns and
+   *   `gdpr-baseline check --today YYYY-MM-DD` reports an expired grant
    */
   readonly now?: Date;
 }

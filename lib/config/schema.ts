@@ -442,14 +442,17 @@ const configObject = z
   .strict();
 
 /**
- * The configuration schema with its cross-field checks, judged at the time
- * `now` returns (a grant that expired is refused); tests pass a fixed clock.
+ * The configuration schema with its cross-field checks. With `now`, a
+ * processor grant that expired at the time it returns is refused (a caller
+ * that asks for it, at a date it chooses); without, no check depends on the
+ * date, so the same configuration gives the same result on any day.
  */
-export function configSchemaAt(now: () => Date) {
+export function configSchemaAt(now?: () => Date) {
   return configObject.check(z.superRefine((value, ctx) => crossFieldChecks(value, ctx, now), { when: () => true }));
 }
 
-export const configSchema = configSchemaAt(() => new Date());
+/** The configuration schema: never judged against the wall clock (see configSchemaAt). */
+export const configSchema = configSchemaAt();
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const list = (v: unknown): any[] => (Array.isArray(v) ? v : []);
@@ -460,7 +463,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
  * invalid, so a user sees every problem at once: the input may be partly
  * malformed, hence the defensive reads.
  */
-function crossFieldChecks(value: unknown, ctx: z.RefinementCtx, now: () => Date): void {
+function crossFieldChecks(value: unknown, ctx: z.RefinementCtx, now: (() => Date) | undefined): void {
   const cfg = (value ?? {}) as any;
   const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
 
@@ -632,7 +635,7 @@ function crossFieldChecks(value: unknown, ctx: z.RefinementCtx, now: () => Date)
     problem(['access', 'trustedPrincipalArns'], 'removed: trust is per role now; list who may assume each role in roles[].trustedPrincipalArns, and the operator in access.operatorTrustedPrincipalArns');
   }
 
-  subcontractorChecks(cfg, categories, roleNames, now(), problem);
+  subcontractorChecks(cfg, categories, roleNames, now?.(), problem);
 }
 
 /** Who may assume a role: listed principals of the account, or an explicit opt-in to any MFA principal. */
@@ -663,12 +666,12 @@ function subcontractorChecks(
   cfg: any,
   categories: ReadonlyMap<string, any>,
   roleNames: ReadonlySet<string>,
-  now: Date,
+  now: Date | undefined,
   problem: (path: (string | number)[], message: string) => void,
 ): void {
   const names = new Set<string>();
   const purposes = list(cfg.consentPurposes).map((p) => p?.name);
-  const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
+  const today = now ? Math.floor(now.getTime() / DAY_MS) * DAY_MS : undefined;
   list(cfg.subcontractors).forEach((sub, i) => {
     const at = (...path: (string | number)[]) => ['subcontractors', i, ...path];
     const name = str(sub?.name);
@@ -717,7 +720,7 @@ function subcontractorChecks(
     const expiry = typeof sub?.expiryDate === 'string' ? utcDay(sub.expiryDate) : undefined;
     if (start !== undefined && expiry !== undefined && expiry <= start) {
       problem(at('expiryDate'), `the grant must end after it starts (startDate ${sub.startDate})`);
-    } else if (expiry !== undefined && expiry <= today) {
+    } else if (expiry !== undefined && today !== undefined && expiry <= today) {
       problem(
         at('expiryDate'),
         `the grant expired (access ends at 00:00 UTC on its expiry date; today is ${new Date(today).toISOString().slice(0, 10)}); renew the contract and move the date, or remove the subcontractor`,

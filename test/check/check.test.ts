@@ -127,7 +127,7 @@ describe('check refuses bad input with one line and exit code 2', () => {
     [['test/check/fixtures/broken.json', '--region', 'eu-west-3'], /^gdpr-baseline: .*broken\.json: not valid JSON: /],
     [['test/check/fixtures/insecure.yaml'], /^gdpr-baseline: .*insecure\.yaml: the template does not say which region it deploys to; pass --region \(for example --region eu-west-3\)\n$/],
     [['does/not/exist.json', '--region', 'eu-west-3'], /^gdpr-baseline: does\/not\/exist\.json: no such file or directory\n$/],
-    [['test/check/fixtures/compliant.json', '--region', 'eu-west-3', '--format', 'xml'], /^gdpr-baseline: --format must be one of human, json, sarif; got xml\n$/],
+    [['test/check/fixtures/compliant.json', '--region', 'eu-west-3', '--format', 'xml'], /^gdpr-baseline: check: --format must be one of human, json, sarif; got xml\n$/],
     [['test/check/fixtures/compliant.json', '--region', 'eu-west-3', '--packs', 'sox'], /^gdpr-baseline: unknown pack "sox"; choose among gdpr, aws-solutions, hipaa, nist, pci\n$/],
   ])('%j', (args, message) => {
     const run = cli(...args);

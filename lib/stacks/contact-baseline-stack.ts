@@ -17,6 +17,7 @@ import { ContactNetwork } from '../network/contact-network';
 import { VpnAccess } from '../network/vpn-access';
 import { ProcessorGrants } from '../processors/processor-grants';
 import { ALLOWED_REGIONS_CONTEXT } from '../residency/regions';
+import { assertOneAwsCdkLib } from '../package/one-aws-cdk-lib';
 import { RegionGuard } from '../residency/region-guard';
 import { acknowledgeBaselineFindings } from './acknowledgements';
 
@@ -50,6 +51,7 @@ export class ContactBaselineStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ContactBaselineStackProps) {
     const { config } = props;
+    assertOneAwsCdkLib(scope);
     super(scope, id, {
       terminationProtection: true,
       description: `GDPR contact database baseline for ${config.organisation.name}`,

@@ -11,6 +11,13 @@ function awsCdkLibFrom(dir?: string): string | undefined {
   }
 }
 
+/** A stage or stack by aws-cdk-lib's own marker, yet not of the kit's classes: built by another copy. */
+function fromAnotherCopy(c: IConstruct): boolean {
+  const isStage = Stage.isStage(c);
+  const isStack = Stack.isStack(c);
+  return (isStage && !((c as object) instanceof Stage)) || (isStack && !((c as object) instanceof Stack));
+}
+
 /**
  * Throws when the constructs of `scope` come from another copy of aws-cdk-lib
  * than the kit's, or when cdk-nag loads another copy than the kit: aws-cdk-lib
@@ -23,7 +30,7 @@ function awsCdkLibFrom(dir?: string): string | undefined {
  */
 export function assertOneAwsCdkLib(scope: IConstruct): void {
   const kitCopy = awsCdkLibFrom();
-  const foreign = scope.node.scopes.find((c) => (Stage.isStage(c) && !(c instanceof Stage)) || (Stack.isStack(c) && !(c instanceof Stack)));
+  const foreign = scope.node.scopes.find(fromAnotherCopy);
   if (foreign) {
     throw new Error(
       `gdpr-contact-baseline: ${foreign.node.path || 'the app'} comes from another copy of aws-cdk-lib than the kit's (${kitCopy}); ` +

@@ -97,6 +97,8 @@ try {
   for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/bin/gdpr-baseline.js', 'lib/config/default.json', 'dist/lib/database/sql/0001_contacts.sql']) {
     expectThat(files.includes(f), `holds ${f}`);
   }
+  const npx = run('npx', ['--no', 'gdpr-baseline', '--', '--help'], ROOT);
+  expectThat(npx.status === 0 && npx.stdout.includes('Usage: gdpr-baseline'), 'npx gdpr-baseline runs in the checkout once it is built (npm ci runs prepare)', `${npx.stdout}${npx.stderr}`);
   const license = readFileSync(join(ROOT, 'LICENSE'), 'utf8');
   expectThat(KIT.license === 'Apache-2.0' && /^\s*Apache License\s+Version 2\.0, January 2004/.test(license), 'LICENSE is the Apache License 2.0 that package.json names');
   const tests = files.filter((f) => /^test\/|\.test\.|(^|\/)__tests__\//.test(f));

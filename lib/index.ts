@@ -19,8 +19,8 @@ export type { VpnAccessProps, VpnGroupAuthorization, VpnSessionTimeoutHours } fr
 export { InVpcFunction } from './network/in-vpc-function';
 export type { InVpcFunctionProps } from './network/in-vpc-function';
 export { DefaultSecurityGroupCloser } from './network/default-security-group-closer';
-export { ContactDatabase, CONTACT_DATABASE_ENGINE, CONTACT_DATABASE_NAME, CONTACT_DATABASE_PORT } from './database/contact-database';
-export type { ContactDatabaseProps } from './database/contact-database';
+export { ContactDatabase, CONTACT_DATABASE_ENGINE, CONTACT_DATABASE_NAME, CONTACT_DATABASE_PORT, databaseUserArn } from './database/contact-database';
+export type { ContactDatabaseProps, IContactDatabase } from './database/contact-database';
 export { AccessRoles, OPERATOR_ROLE_NAME } from './access/access-roles';
 export type { AccessRolesProps, DatabaseAccessRole } from './access/access-roles';
 export { ProcessorGrants } from './processors/processor-grants';

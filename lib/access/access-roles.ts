@@ -4,6 +4,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import type { AccessRole, Catalog } from '../catalog/catalog';
 import { principalArnProblem } from '../config/principal-arn';
+import { databaseUserArn } from '../database/contact-database';
 import { acknowledge } from '../nag/acknowledge';
 
 /** The name of the role for schema and operations; no catalog role may take it. */
@@ -153,14 +154,8 @@ export class AccessRoles extends Construct {
   }
 
   private databaseRole(entry: AccessRole): DatabaseAccessRole {
-    const stack = Stack.of(this);
     // The PostgreSQL user has the catalog role's name (lib/database/grants.ts).
-    const databaseUserArn = stack.formatArn({
-      service: 'rds-db',
-      resource: 'dbuser',
-      resourceName: `${this.cluster.clusterResourceIdentifier}/${entry.name}`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+    const userArn = databaseUserArn(this, this.cluster, entry.name);
     const categories = [...new Set([...entry.reads, ...entry.writes].map((c) => c.name))];
     // Construct ids are the catalog names: stable, so logical ids never change for a role.
     const role = new iam.Role(this, entry.name, {
@@ -174,7 +169,7 @@ export class AccessRoles extends Construct {
         new iam.PolicyStatement({
           sid: 'ConnectAsOwnDatabaseUser',
           actions: ['rds-db:connect'],
-          resources: [databaseUserArn],
+          resources: [userArn],
         }),
       ],
       roles: [role],
@@ -182,7 +177,7 @@ export class AccessRoles extends Construct {
     Tags.of(role).add('gdpr:role', entry.name);
     // Tag values cannot hold commas: categories are separated by spaces.
     Tags.of(role).add('gdpr:categories', categories.length > 0 ? categories.join(' ') : 'none');
-    return { role, policy, databaseUserArn };
+    return { role, policy, databaseUserArn: userArn };
   }
 
   private operatorRole(): { role: iam.Role; policy: iam.ManagedPolicy } {

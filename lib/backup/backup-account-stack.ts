@@ -26,6 +26,8 @@ export interface BackupAccountStackProps extends StackProps {
  */
 export class BackupAccountStack extends Stack {
   public readonly copyVault: LockedBackupVault;
+  /** Name of the production stack whose recovery points this account receives. */
+  public readonly productionStackName: string;
 
   constructor(scope: Construct, id: string, props: BackupAccountStackProps) {
     const { config } = props;
@@ -40,6 +42,7 @@ export class BackupAccountStack extends Stack {
       env: { account: target.account, region: target.region ?? config.environment.region },
     });
     this.node.setContext(ALLOWED_REGIONS_CONTEXT, permittedRegions(config));
+    this.productionStackName = props.productionStackName;
 
     const { retentionDays, lock } = config.backup;
     this.copyVault = new LockedBackupVault(this, 'CopyVault', {

@@ -1,9 +1,10 @@
-import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { CustomerManagedKey } from '../keys/customer-managed-key';
 
 /** The engine every part of the kit targets (SQL is written for it). */
@@ -14,6 +15,41 @@ export const CONTACT_DATABASE_ENGINE = rds.DatabaseClusterEngine.auroraPostgres(
 export const CONTACT_DATABASE_PORT = 5432;
 export const CONTACT_DATABASE_NAME = 'contacts';
 export const CONTACT_DATABASE_ADMIN = 'contacts_admin';
+
+/** A PostgreSQL user name as IAM database authentication takes it: one user, no wildcard. */
+const DATABASE_USER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * `arn:<partition>:rds-db:<region>:<account>:dbuser:<cluster resource id>/<user>`: the one
+ * resource of `rds-db:connect` that signs in as `user` (in the region and account of `scope`'s stack).
+ */
+export function databaseUserArn(scope: IConstruct, cluster: rds.IDatabaseCluster, user: string): string {
+  if (!Token.isUnresolved(user) && !DATABASE_USER.test(user)) {
+    throw new Error(`database user must be one PostgreSQL user name (lower-case letters, digits, _; no wildcard); got ${user}`);
+  }
+  return Stack.of(scope).formatArn({
+    service: 'rds-db',
+    resource: 'dbuser',
+    resourceName: `${cluster.clusterResourceIdentifier}/${user}`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+/** What the kit's constructs need of the contact database; `ContactDatabase` is one. */
+export interface IContactDatabase extends IConstruct {
+  /** The Aurora PostgreSQL cluster (IAM database authentication on). */
+  readonly cluster: rds.IDatabaseCluster;
+  /** Key of its storage, snapshots and master secret. */
+  readonly encryptionKey: kms.IKey;
+  /** The cluster's security group. */
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** Admits PostgreSQL connections, on the database port only, from a peer. */
+  allowConnectionsFrom(peer: ec2.IConnectable, description: string): void;
+  /** The `rds-db:connect` resource of one database user. */
+  databaseUserArn(user: string): string;
+  /** Lets `grantee` sign in as one database user with IAM authentication (`rds-db:connect` on that user only). */
+  grantConnect(grantee: iam.IGrantable, user: string): iam.Grant;
+}
 
 export interface ContactDatabaseProps {
   readonly vpc: ec2.IVpc;
@@ -65,7 +101,7 @@ export interface ContactDatabaseProps {
  * is generated and rotated by RDS in Secrets Manager under the same key.
  * Nothing can connect until `allowConnectionsFrom` names a security group.
  */
-export class ContactDatabase extends Construct {
+export class ContactDatabase extends Construct implements IContactDatabase {
   public readonly cluster: rds.DatabaseCluster;
   public readonly encryptionKey: kms.IKey;
   public readonly securityGroup: ec2.SecurityGroup;
@@ -173,5 +209,19 @@ export class ContactDatabase extends Construct {
   /** Admits PostgreSQL connections, on the database port only, from a security group. */
   allowConnectionsFrom(peer: ec2.IConnectable, description: string): void {
     this.securityGroup.connections.allowFrom(peer, ec2.Port.tcp(CONTACT_DATABASE_PORT), description);
+  }
+
+  /** The `rds-db:connect` resource of one database user of this cluster. */
+  databaseUserArn(user: string): string {
+    return databaseUserArn(this, this.cluster, user);
+  }
+
+  /**
+   * Lets `grantee` sign in as one database user with IAM authentication:
+   * `rds-db:connect` on that user's ARN only, never a wildcard. What it can
+   * read is what the database grants that user.
+   */
+  grantConnect(grantee: iam.IGrantable, user: string): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['rds-db:connect'], resourceArns: [this.databaseUserArn(user)] });
   }
 }

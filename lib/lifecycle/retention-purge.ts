@@ -1,21 +1,20 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { PURGE_DATABASE_USER } from '../config/schema';
-import { CONTACT_DATABASE_NAME, CONTACT_DATABASE_PORT, ContactDatabase } from '../database/contact-database';
+import { CONTACT_DATABASE_NAME, CONTACT_DATABASE_PORT, type IContactDatabase } from '../database/contact-database';
 import { PURPOSE_TAG, RETENTION_PURGE_PURPOSE } from '../nag/purpose-tags';
 import { InVpcFunction } from '../network/in-vpc-function';
 import { bundleDir } from '../runtime/bundles';
 import { DeadLetterQueue } from './dead-letter-queue';
 
 export interface RetentionPurgeProps {
-  readonly database: ContactDatabase;
+  readonly database: IContactDatabase;
   readonly vpc: ec2.IVpc;
   /** Subnets where the function runs (no internet; it reaches only the database). */
   readonly subnets: ec2.SubnetSelection;
@@ -54,12 +53,6 @@ export class RetentionPurge extends Construct {
   constructor(scope: Construct, id: string, props: RetentionPurgeProps) {
     super(scope, id);
     const { cluster } = props.database;
-    const databaseUserArn = Stack.of(this).formatArn({
-      service: 'rds-db',
-      resource: 'dbuser',
-      resourceName: `${cluster.clusterResourceIdentifier}/${PURGE_DATABASE_USER}`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
 
     this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters', {
       encryptionKey: props.queueKey,
@@ -84,10 +77,10 @@ export class RetentionPurge extends Construct {
         // Lambda's bundle of Amazon CA certificates, RDS included: the connection verifies the server.
         NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
       },
-      statements: [
-        new iam.PolicyStatement({ sid: 'ConnectAsRetentionPurge', actions: ['rds-db:connect'], resources: [databaseUserArn] }),
-      ],
     });
+    // It signs in as retention_purge and as no other database user.
+    const connect = props.database.grantConnect(this.handler, PURGE_DATABASE_USER);
+    if (connect.principalStatement) connect.principalStatement.sid = 'ConnectAsRetentionPurge';
     // On the resource itself, so that the rules see it whether or not tag aspects have run.
     (this.handler.function.node.defaultChild as lambda.CfnFunction).tags.setTag(PURPOSE_TAG, RETENTION_PURGE_PURPOSE);
     props.database.allowConnectionsFrom(this.handler.securityGroup, 'PostgreSQL from the retention purge');

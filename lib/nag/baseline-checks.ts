@@ -1,6 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, NagPackProps, PCIDSS321Checks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { assertOneAwsCdkLib } from '../package/one-aws-cdk-lib';
 import { GdprChecks } from './gdpr-checks';
 
 /**
@@ -10,6 +11,7 @@ import { GdprChecks } from './gdpr-checks';
  * findings are written into the template metadata (`cdk_nag`) for reviewers.
  */
 export function addBaselineChecks(scope: IConstruct, props: NagPackProps = { writeSuppressionsToCloudFormation: true }): void {
+  assertOneAwsCdkLib(scope); // two copies of aws-cdk-lib: the packs would check nothing
   Validations.of(scope).addPlugins(
     new GdprChecks(scope, props),
     new AwsSolutionsChecks(scope, props),

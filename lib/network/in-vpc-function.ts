@@ -69,8 +69,15 @@ function deadLetterStatements(queue?: sqs.IQueue): iam.PolicyStatement[] {
  * customer-managed policy (no inline policy, no AWS-managed policy) and its
  * concurrency capped. Code is passed in; nothing is bundled at synth.
  */
-export class InVpcFunction extends Construct {
+export class InVpcFunction extends Construct implements iam.IGrantable, ec2.IConnectable {
   public readonly function: lambda.Function;
+  /**
+   * Grants to the function (`bucket.grantRead(fn)`, `database.grantConnect(fn, user)`) land in its
+   * customer-managed policy, like its own statements: never an inline policy on its role.
+   */
+  public readonly grantPrincipal: iam.IPrincipal;
+  /** The function's security group: `database.allowConnectionsFrom(fn, ...)`, `fn.connections.allowTo(...)`. */
+  public readonly connections: ec2.Connections;
   public readonly role: iam.Role;
   public readonly policy: iam.ManagedPolicy;
   public readonly securityGroup: ec2.SecurityGroup;
@@ -152,6 +159,8 @@ export class InVpcFunction extends Construct {
     });
     // Created only once its egress rules exist: a custom resource run earlier could not answer CloudFormation.
     this.function.node.addDependency(this.securityGroup);
+    this.grantPrincipal = new ManagedPolicyPrincipal(this.role, this.policy);
+    this.connections = this.function.connections;
     if (props.deadLetterQueue) {
       // Set on the resource rather than through lambda.Function's deadLetterQueue, which would add an inline policy.
       (this.function.node.defaultChild as lambda.CfnFunction).deadLetterConfig = { targetArn: props.deadLetterQueue.queueArn };
@@ -184,5 +193,36 @@ export class InVpcFunction extends Construct {
         'Invoked only by CloudFormation as a custom resource: a failure fails the deployment and shows in the stack events; a dead-letter queue would hold nothing to act on.',
       );
     }
+  }
+}
+
+/** The function's role as a grantee whose granted statements go into its customer-managed policy. */
+class ManagedPolicyPrincipal implements iam.IPrincipal {
+  public readonly grantPrincipal: iam.IPrincipal = this;
+
+  constructor(
+    private readonly role: iam.IRole,
+    private readonly policy: iam.ManagedPolicy,
+  ) {}
+
+  get assumeRoleAction(): string {
+    return this.role.assumeRoleAction;
+  }
+
+  get policyFragment(): iam.PrincipalPolicyFragment {
+    return this.role.policyFragment;
+  }
+
+  get principalAccount(): string | undefined {
+    return this.role.principalAccount;
+  }
+
+  addToPolicy(statement: iam.PolicyStatement): boolean {
+    return this.addToPrincipalPolicy(statement).statementAdded;
+  }
+
+  addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    this.policy.addStatements(statement);
+    return { statementAdded: true, policyDependable: this.policy };
   }
 }

@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { Subcontractor } from '../catalog/catalog';
-import { CONTACT_DATABASE_NAME, CONTACT_DATABASE_PORT, type ContactDatabase } from '../database/contact-database';
+import { CONTACT_DATABASE_NAME, CONTACT_DATABASE_PORT, type IContactDatabase } from '../database/contact-database';
 import { loadMigrations } from '../database/migrations';
 import { schemaColumns, type SchemaColumn } from '../database/schema-columns';
 import { acknowledge } from '../nag/acknowledge';
@@ -27,7 +27,7 @@ export interface ProcessorGrantProps {
   /** Key that wraps the processor's pseudonymisation secret (and encrypts the secret that stores it). */
   readonly pseudonymisationKey: kms.IKey;
   /** The contact database the extract job reads, as the processor's extract role. */
-  readonly database: ContactDatabase;
+  readonly database: IContactDatabase;
   readonly vpc: ec2.IVpc;
   /** Subnets with the KMS, Secrets Manager and S3 endpoints, where the extract job runs. */
   readonly subnets: ec2.SubnetSelection;
@@ -161,12 +161,7 @@ export class ProcessorGrant extends Construct {
 
     // ---- the pseudonymised extract job
     const { cluster } = props.database;
-    this.databaseUserArn = stack.formatArn({
-      service: 'rds-db',
-      resource: 'dbuser',
-      resourceName: `${cluster.clusterResourceIdentifier}/${processor.databaseUser}`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+    this.databaseUserArn = props.database.databaseUserArn(processor.databaseUser);
     const context = encryptionContext(processor.name);
     this.job = new InVpcFunction(this, 'ExtractJob', {
       vpc: props.vpc,

@@ -3,6 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AccessRoles } from '../access/access-roles';
+import { BackupAccountStack } from '../backup/backup-account-stack';
 import { contactBackupSettings } from '../backup/backup-settings';
 import { ContactBackup } from '../backup/contact-backup';
 import { authorityShortName } from '../breach/authorities';
@@ -17,12 +18,22 @@ import { ContactNetwork } from '../network/contact-network';
 import { VpnAccess } from '../network/vpn-access';
 import { ProcessorGrants } from '../processors/processor-grants';
 import { ALLOWED_REGIONS_CONTEXT } from '../residency/regions';
+import { assertOneAwsCdkLib } from '../package/one-aws-cdk-lib';
 import { RegionGuard } from '../residency/region-guard';
 import { acknowledgeBaselineFindings } from './acknowledgements';
 
 export interface ContactBaselineStackProps extends StackProps {
   /** A validated configuration (see loadConfigFile / parseConfig). */
   readonly config: BaselineConfig;
+  /**
+   * With `backup.copyTarget` in the configuration, create the backup account's
+   * stack (a `BackupAccountStack` with the vault the copies go to) beside this
+   * stack, in the same scope, with the id `<id>BackupAccount`. Set false to
+   * create it yourself (for example in another stage); the synth then fails
+   * when no `BackupAccountStack` of the app receives this stack's copies.
+   * @default true
+   */
+  readonly backupAccountStack?: boolean;
 }
 
 /**
@@ -47,9 +58,12 @@ export class ContactBaselineStack extends Stack {
   public readonly retentionPurge: RetentionPurge;
   /** Processor (subcontractor) grants and their extracts; absent when the configuration declares none. */
   public readonly processors?: ProcessorGrants;
+  /** The backup account's stack, created beside this one (see `backupAccountStack`); absent without backup.copyTarget. */
+  public readonly backupAccount?: BackupAccountStack;
 
   constructor(scope: Construct, id: string, props: ContactBaselineStackProps) {
     const { config } = props;
+    assertOneAwsCdkLib(scope);
     super(scope, id, {
       terminationProtection: true,
       description: `GDPR contact database baseline for ${config.organisation.name}`,
@@ -181,6 +195,28 @@ export class ContactBaselineStack extends Stack {
     for (const grant of Object.values(this.processors?.grants ?? {})) this.breach.watchInvocations(`Extract${grant.node.id}`, grant.job.function);
 
     acknowledgeBaselineFindings(this);
+
+    // The copy action names the backup account's vault: that vault must exist, or every copy fails silently.
+    if (config.backup.copyTarget) {
+      if (props.backupAccountStack ?? true) {
+        this.backupAccount = new BackupAccountStack(scope, `${id}BackupAccount`, {
+          config,
+          productionStackName: this.stackName,
+          ...(props.stackName ? { stackName: `${props.stackName}BackupAccount` } : {}),
+        });
+      } else {
+        this.node.addValidation({ validate: () => this.missingBackupAccount(config.backup.copyTarget!.account) });
+      }
+    }
+  }
+
+  private missingBackupAccount(account: string): string[] {
+    const receivers = this.node.root.node.findAll().filter((c): c is BackupAccountStack => c instanceof BackupAccountStack && c.productionStackName === this.stackName);
+    if (receivers.length > 0) return [];
+    return [
+      `backup.copyTarget names the backup account ${account}, but no BackupAccountStack of the app receives the copies of ${this.stackName}: ` +
+        `add new BackupAccountStack(app, '${this.node.id}BackupAccount', { config, productionStackName: '${this.stackName}' }), or leave backupAccountStack at its default (true)`,
+    ];
   }
 
   /** The configured zones: synth never looks them up in an AWS account. */

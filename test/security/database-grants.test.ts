@@ -38,6 +38,8 @@ beforeAll(() => {
     handler: 'index.handler',
     description: 'A function of the user',
     logsKey,
+    // A VPC of the user's own: the function's HTTPS egress is named (endpoints' group, S3 prefix list of eu-west-3).
+    egress: { endpointSecurityGroup: new ec2.SecurityGroup(stack, 'Endpoints', { vpc }), s3PrefixListId: 'pl-23ad484a' },
   });
   human = new iam.Role(stack, 'Human', { assumedBy: new iam.AccountRootPrincipal() });
   database.grantConnect(fn, 'reporting');

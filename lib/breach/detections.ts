@@ -101,6 +101,18 @@ export const INVOCATION_DETECTION = {
   containment: 'Find the caller in the trail (userIdentity, sourceIPAddress); remove its lambda:InvokeFunction permission; check what the function did in its log group and in the database logs (pgaudit).',
 } as const;
 
+/** Lambda calls that change what a function runs or who may call it (names as CloudTrail writes them, without the API version). */
+export const LAMBDA_CHANGES = [
+  'UpdateFunctionCode',
+  'UpdateFunctionConfiguration',
+  'AddPermission',
+  'CreateFunctionUrlConfig',
+  'UpdateFunctionUrlConfig',
+  'AddLayerVersionPermission',
+  'UpdateAlias',
+  'DeleteFunctionCodeSigningConfig',
+] as const;
+
 export const DETECTIONS: readonly Detection[] = [
   {
     id: 'KeyDisabledOrScheduledForDeletion',
@@ -197,6 +209,16 @@ export const DETECTIONS: readonly Detection[] = [
           },
           deployment,
         ),
+      }),
+  },
+  {
+    id: 'FunctionChangedOutsideDeployment',
+    description: "A Lambda function's code, configuration, permissions or URL is changed outside a deployment of the kit (new code would run with the function's role: the database master secret, the extract keys)",
+    containment: 'Redeploy the stack to restore the reviewed code and configuration; find who changed it in the trail; check what the function did meanwhile in its log group and in the database logs (pgaudit).',
+    // CloudTrail records Lambda's management calls with their API version in the name (UpdateFunctionCode20150331v2).
+    pattern: (deployment) =>
+      apiCall('aws.lambda', [], {
+        $or: outsideDeployment({ eventName: LAMBDA_CHANGES.map((prefix) => ({ prefix })) }, deployment),
       }),
   },
 ];

@@ -71,6 +71,16 @@ function describeApiCall(event: DetectionEvent): Omit<Detection, 'detectedAt' | 
     .join(' ');
   const reference = `${d.eventSource ?? event.source} ${name}${str(d.requestID) ? ` (request ${d.requestID})` : ''}`;
   const base = { actor: actor || undefined, reference };
+  // Lambda's management calls carry their API version (UpdateFunctionCode20150331v2): matched by prefix, as the rule does.
+  const lambdaChange = d.eventSource === 'lambda.amazonaws.com' ? /^(UpdateFunctionCode|UpdateFunctionConfiguration|AddPermission|CreateFunctionUrlConfig|UpdateFunctionUrlConfig|AddLayerVersionPermission|UpdateAlias|DeleteFunctionCodeSigningConfig)/.exec(name) : null;
+  if (lambdaChange) {
+    return {
+      ...base,
+      title: `${attempt}A function changed outside a deployment`,
+      resource: str(p.functionName),
+      what: `${lambdaChange[1]} outside a deployment of the kit: the function may now run code, or answer callers, that nobody reviewed, with its role's permissions (art. 32(1)(b)).${refused}`,
+    };
+  }
   switch (name) {
     case 'DisableKey':
       return { ...base, title: `${attempt}KMS key disabled`, resource: p.keyId, what: `A KMS key was disabled: nothing encrypted with it can be read until it is enabled again (availability of personal data, art. 32(1)(b)).${refused}` };

@@ -96,6 +96,11 @@ describe('each detection says what happened', () => {
     [apiCall('aws.rds', 'CreateDBClusterSnapshot', { dBClusterSnapshotIdentifier: 'snap-3' }), 'Database snapshot created by hand', /CreateDBClusterSnapshot outside AWS Backup/],
     [apiCall('aws.backup', 'StartCopyJob', { destinationBackupVaultArn: 'arn:aws:backup:eu-west-1:999988887777:backup-vault:x' }), 'Backup copied by hand', /to arn:aws:backup:eu-west-1:999988887777/],
     [
+      apiCall('aws.lambda', 'UpdateFunctionCode20150331v2', { functionName: 'GdprContactBaseline-SchemaHandler' }),
+      'A function changed outside a deployment',
+      /^UpdateFunctionCode outside a deployment of the kit/,
+    ],
+    [
       apiCall('aws.lambda', 'Invoke', { functionName: 'arn:aws:lambda:eu-west-3:111122223333:function:migrate' }),
       'A function of the kit was invoked directly',
       /invoked by someone other than its expected caller/,

@@ -140,6 +140,23 @@ describe('snapshots, exports and copies (art. 33: personal data leaving the data
   });
 });
 
+describe('changes to a function outside a deployment (new code would run with its role)', () => {
+  test.each(['UpdateFunctionCode20150331v2', 'UpdateFunctionConfiguration20150331v2', 'AddPermission20150331v2', 'CreateFunctionUrlConfig20211031'])(
+    '%s by a person or another stack fires; by the kit’s deployment it does not',
+    (eventName) => {
+      const change = (caller: Caller) => apiCall('lambda', eventName, caller, { requestParameters: { functionName: 'GdprContactBaseline-SchemaHandler' } });
+      expect(firing(change(callers.person))).toEqual(['FunctionChangedOutsideDeployment']);
+      expect(firing(change(callers.iamUser))).toEqual(['FunctionChangedOutsideDeployment']);
+      expect(firing(change(callers.otherStack))).toEqual(['FunctionChangedOutsideDeployment']);
+      expect(firing(change(callers.deployment))).toEqual([]);
+    },
+  );
+
+  test('reading a function’s configuration fires nothing', () => {
+    expect(firing(apiCall('lambda', 'GetFunction20150331v2', callers.person))).toEqual([]);
+  });
+});
+
 describe('security-group rule changes', () => {
   const ingress = (cidr: string) => ({ requestParameters: { groupId: 'sg-0abc', ipPermissions: { items: [{ ipProtocol: 'tcp', fromPort: 5432, toPort: 5432, ipRanges: { items: [{ cidrIp: cidr }] } }] } } });
 

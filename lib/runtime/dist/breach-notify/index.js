@@ -47,6 +47,15 @@ function describeApiCall(event) {
   const actor = [str(d.userIdentity?.arn) ?? str(d.userIdentity?.principalId) ?? str(d.userIdentity?.type), str(d.sourceIPAddress) && `from ${d.sourceIPAddress}`].filter(Boolean).join(" ");
   const reference = `${d.eventSource ?? event.source} ${name}${str(d.requestID) ? ` (request ${d.requestID})` : ""}`;
   const base = { actor: actor || void 0, reference };
+  const lambdaChange = d.eventSource === "lambda.amazonaws.com" ? /^(UpdateFunctionCode|UpdateFunctionConfiguration|AddPermission|CreateFunctionUrlConfig|UpdateFunctionUrlConfig|AddLayerVersionPermission|UpdateAlias|DeleteFunctionCodeSigningConfig)/.exec(name) : null;
+  if (lambdaChange) {
+    return {
+      ...base,
+      title: `${attempt}A function changed outside a deployment`,
+      resource: str(p.functionName),
+      what: `${lambdaChange[1]} outside a deployment of the kit: the function may now run code, or answer callers, that nobody reviewed, with its role's permissions (art. 32(1)(b)).${refused}`
+    };
+  }
   switch (name) {
     case "DisableKey":
       return { ...base, title: `${attempt}KMS key disabled`, resource: p.keyId, what: `A KMS key was disabled: nothing encrypted with it can be read until it is enabled again (availability of personal data, art. 32(1)(b)).${refused}` };

@@ -65,8 +65,16 @@ const today = todayOrExit(context);
 // runs" in the README.
 const cfnValidation = context.cfnValidation === true || context.cfnValidation === 'true';
 const app = new App({ builtinCloudFormationValidation: cfnValidation });
-addBaselineStacks(app, config);
-if (today) warnEndedGrants(app, today);
+try {
+  addBaselineStacks(app, config);
+  if (today) warnEndedGrants(app, today);
+} catch (err) {
+  // A construct refusing what the configuration asks (an extract with an identifying column, a
+  // missing egress, ...): its message names the field and the fix; a stack trace would bury it.
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`${message}\nNothing was synthesized.${process.env.GDPR_BASELINE_DEBUG ? `\n${(err as Error).stack}` : ' (GDPR_BASELINE_DEBUG=1 shows the stack trace)'}\n`);
+  process.exit(2);
+}
 
 // Every check on: the GDPR pack and cdk-nag's reference packs.
 addBaselineChecks(app);

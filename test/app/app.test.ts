@@ -50,3 +50,16 @@ test('a missing configuration file is one line and exit code 2', () => {
   expect(run.stderr).toMatch(/cannot read does\/not\/exist\.json \(ENOENT\)/);
   expect(existsSync(run.outdir)).toBe(false);
 });
+
+test('a configuration a construct refuses (an identifying category in a pseudonymised extract) is one line, exit code 2, no stack trace', () => {
+  const cfg = defaultConfigInput();
+  cfg.subcontractors[0].categories.push('identity');
+  const path = join(mkdtempSync(join(tmpdir(), 'gdpr-cfg-')), 'identifying.json');
+  writeFileSync(path, JSON.stringify(cfg));
+  const run = runApp(path);
+  expect(run.status).toBe(2);
+  expect(run.stderr).toMatch(/category identity \(columns crm\.contacts\.first_name, crm\.contacts\.last_name/);
+  expect(run.stderr).toMatch(/Nothing was synthesized\./);
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+  expect(existsSync(join(run.outdir, 'manifest.json'))).toBe(false);
+});

@@ -12,8 +12,8 @@ import { migrationsList } from './migrate-asset';
 /** The repository the handlers are built from. */
 export const REPO_ROOT = join(__dirname, '..', '..');
 
-/** The module of lib/runtime/migrate.ts that the migrate bundle replaces with the embedded SQL. */
-const EMBEDDED_MIGRATIONS = './embedded-migrations';
+/** The import (by lib/runtime/migrate.ts) of the module that the migrate bundle replaces with the embedded SQL. */
+const EMBEDDED_MIGRATIONS = /^\.\/embedded-migrations$/;
 const NAMESPACE = 'gdpr-embedded-sql';
 /** The build itself and what esbuild reads besides the modules (compiler options, the package's type): a change rebuilds every bundle. */
 const BUILD_INPUTS = ['lib/runtime/build.ts', 'lib/runtime/bundles.ts', 'package.json', 'tsconfig.json'];
@@ -31,7 +31,7 @@ function embedMigrations(repoRoot: string): Plugin {
     name: 'embed-migrations',
     setup(b) {
       // A relative path in a namespace of its own: the bundle's comment names it without any absolute path.
-      b.onResolve({ filter: /^\.\/embedded-migrations$/ }, () => ({ path: 'lib/runtime/embedded-migrations', namespace: NAMESPACE }));
+      b.onResolve({ filter: EMBEDDED_MIGRATIONS }, () => ({ path: 'lib/runtime/embedded-migrations', namespace: NAMESPACE }));
       b.onLoad({ filter: /.*/, namespace: NAMESPACE }, () => {
         const dir = migrationsDir(repoRoot);
         loadMigrations(dir); // refuses bad names, gaps and duplicates before anything is embedded

@@ -57,7 +57,7 @@ export interface BundleManifest {
   readonly bundles: Record<HandlerName, BundleRecord>;
 }
 
-export const sha256Of = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+export const sha256Of = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
 const BUILD_HINT = 'run npm run build:handlers (npm ci, npm run build, npm test and npm run synth build them; an installed package ships them: reinstall it)';
 

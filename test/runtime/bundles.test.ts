@@ -2,7 +2,7 @@
 // the same bytes from any checkout, reached through any symlink, and every
 // bundle must be complete (its handler, and for migrate every migration's SQL
 // embedded, no sql/ folder beside it).
-import { cpSync, mkdtempSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { loadMigrations } from '../../lib/database/migrations';
@@ -97,8 +97,11 @@ describe('staleness (what the tests and cdk synth rebuild on)', () => {
     writeFileSync(source, original);
     expect(bundlesStale(built, checkout)).toBeUndefined();
     const sql = join(checkout, 'lib', 'database', 'sql');
-    writeFileSync(join(sql, `${String(readdirSync(sql).length + 1).padStart(4, '0')}_later.sql`), 'SELECT 1;\n');
+    const later = join(sql, `${String(readdirSync(sql).length + 1).padStart(4, '0')}_later.sql`);
+    writeFileSync(later, 'SELECT 1;\n');
     expect(bundlesStale(built, checkout)).toMatch(/the migrations in lib\/database\/sql changed/);
+    rmSync(later);
+    expect(bundlesStale(built, checkout)).toBeUndefined();
     writeFileSync(join(built, 'purge', 'index.js'), `${readFileSync(join(built, 'purge', 'index.js'))};`);
     expect(bundlesStale(built, checkout)).toMatch(/purge\/index\.js is missing or changed/);
   });

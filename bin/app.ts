@@ -7,6 +7,7 @@ import { loadConfigFile } from '../lib/config/load';
 import type { BaselineConfig } from '../lib/config/schema';
 import { addBaselineChecks } from '../lib/nag/baseline-checks';
 import { DateInputError, parseDay, warnEndedGrants } from '../lib/processors/processor-grant-expiry';
+import { BundleError } from '../lib/runtime/bundles';
 import { addBaselineStacks } from '../lib/stacks/baseline-app';
 
 const DEFAULT_CONFIG = 'lib/config/default.json';
@@ -65,7 +66,16 @@ const today = todayOrExit(context);
 // runs" in the README.
 const cfnValidation = context.cfnValidation === true || context.cfnValidation === 'true';
 const app = new App({ builtinCloudFormationValidation: cfnValidation });
-addBaselineStacks(app, config);
+try {
+  addBaselineStacks(app, config);
+} catch (err) {
+  // The Lambda bundles are built, not committed (cdk.json's app command builds them first); the app never bundles.
+  if (err instanceof BundleError) {
+    process.stderr.write(`${err.message}\nNothing was synthesized.\n`);
+    process.exit(1);
+  }
+  throw err;
+}
 if (today) warnEndedGrants(app, today);
 
 // Every check on: the GDPR pack and cdk-nag's reference packs.

@@ -8,7 +8,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import type { Catalog } from '../catalog/catalog';
 import { InVpcFunction } from '../network/in-vpc-function';
-import { bundleDir, bundledMigrations } from '../runtime/bundles';
+import { BundleError, bundleDir, bundledMigrations } from '../runtime/bundles';
 import { migrationsList, stageMigrateAsset } from '../runtime/migrate-asset';
 import { CONTACT_DATABASE_NAME, CONTACT_DATABASE_PORT, ContactDatabase } from './contact-database';
 import { databaseSql } from './database-sql';
@@ -55,7 +55,7 @@ export class SchemaMigrations extends Construct {
     // The bundle must embed the very migrations the catalog SQL was generated for (as its build recorded them).
     const bundle = bundleDir('migrate');
     if (bundledMigrations() !== migrationsList(sql.migrations)) {
-      throw new Error('SchemaMigrations: the migrations embedded in the migrate bundle differ from lib/database/sql; run npm run build:handlers');
+      throw new BundleError('SchemaMigrations: the migrations embedded in the migrate bundle differ from lib/database/sql; run npm run build:handlers');
     }
     // Content-addressed in the cloud assembly: the same catalog gives the same directory and asset hash on every synth.
     const stage = Stage.of(this);

@@ -59,12 +59,20 @@ export interface BundleManifest {
 
 export const sha256Of = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
+/** A bundle missing, changed after its build or stale: the message is one line naming it and the fix. */
+export class BundleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BundleError';
+  }
+}
+
 const BUILD_HINT = 'run npm run build:handlers (npm ci, npm run build, npm test and npm run synth build them; an installed package ships them: reinstall it)';
 
 /** The manifest of the bundles under `root`, or a one-line error saying how to build them. */
 export function readBundleManifest(root = BUNDLES_DIR): BundleManifest {
   const file = join(root, MANIFEST_FILE);
-  if (!existsSync(file)) throw new Error(`the Lambda bundles are missing (no ${relative(process.cwd(), file) || file}): they are built, not committed; ${BUILD_HINT}`);
+  if (!existsSync(file)) throw new BundleError(`the Lambda bundles are missing (no ${relative(process.cwd(), file) || file}): they are built, not committed; ${BUILD_HINT}`);
   return JSON.parse(readFileSync(file, 'utf8')) as BundleManifest;
 }
 
@@ -77,9 +85,9 @@ export function bundleDir(name: HandlerName, root = BUNDLES_DIR): string {
   const record = readBundleManifest(root).bundles[name];
   const dir = join(root, name);
   const index = join(dir, 'index.js');
-  if (!record || !existsSync(index)) throw new Error(`the Lambda bundle ${relative(process.cwd(), index) || index} is missing; ${BUILD_HINT}`);
+  if (!record || !existsSync(index)) throw new BundleError(`the Lambda bundle ${relative(process.cwd(), index) || index} is missing; ${BUILD_HINT}`);
   if (sha256Of(readFileSync(index)) !== record.sha256) {
-    throw new Error(`the Lambda bundle ${relative(process.cwd(), index) || index} is not the one its build recorded in ${MANIFEST_FILE} (changed or half built); ${BUILD_HINT}`);
+    throw new BundleError(`the Lambda bundle ${relative(process.cwd(), index) || index} is not the one its build recorded in ${MANIFEST_FILE} (changed or half built); ${BUILD_HINT}`);
   }
   return dir;
 }
@@ -87,6 +95,6 @@ export function bundleDir(name: HandlerName, root = BUNDLES_DIR): string {
 /** `version:checksum` of the migrations embedded in the migrate bundle under `root`, as its build recorded them. */
 export function bundledMigrations(root = BUNDLES_DIR): string {
   const migrations = readBundleManifest(root).bundles.migrate?.migrations;
-  if (migrations === undefined) throw new Error(`the migrate bundle's manifest records no migrations; ${BUILD_HINT}`);
+  if (migrations === undefined) throw new BundleError(`the migrate bundle's manifest records no migrations; ${BUILD_HINT}`);
   return migrations;
 }

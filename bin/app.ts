@@ -7,6 +7,7 @@ import { loadConfigFile } from '../lib/config/load';
 import type { BaselineConfig } from '../lib/config/schema';
 import { addBaselineChecks } from '../lib/nag/baseline-checks';
 import { DateInputError, parseDay, warnEndedGrants } from '../lib/processors/processor-grant-expiry';
+import { BundleError } from '../lib/runtime/bundles';
 import { addBaselineStacks } from '../lib/stacks/baseline-app';
 
 const DEFAULT_CONFIG = 'lib/config/default.json';
@@ -69,9 +70,14 @@ try {
   addBaselineStacks(app, config);
   if (today) warnEndedGrants(app, today);
 } catch (err) {
+  const message = err instanceof Error ? err.message : String(err);
+  // The Lambda bundles are built, not committed (cdk.json's app command builds them first); the app never bundles.
+  if (err instanceof BundleError) {
+    process.stderr.write(`${message}\nNothing was synthesized.\n`);
+    process.exit(1);
+  }
   // A construct refusing what the configuration asks (an extract with an identifying column, a
   // missing egress, ...): its message names the field and the fix; a stack trace would bury it.
-  const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`${message}\nNothing was synthesized.${process.env.GDPR_BASELINE_DEBUG ? `\n${(err as Error).stack}` : ' (GDPR_BASELINE_DEBUG=1 shows the stack trace)'}\n`);
   process.exit(2);
 }

@@ -8,11 +8,10 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import type { Catalog } from '../catalog/catalog';
 import { InVpcFunction } from '../network/in-vpc-function';
-import { bundleDir } from '../runtime/bundles';
-import { MIGRATIONS_SUBDIR, migrationsList, stageMigrateAsset } from '../runtime/migrate-asset';
+import { BundleError, bundleDir, bundledMigrations } from '../runtime/bundles';
+import { migrationsList, stageMigrateAsset } from '../runtime/migrate-asset';
 import { CONTACT_DATABASE_NAME, CONTACT_DATABASE_PORT, ContactDatabase } from './contact-database';
 import { databaseSql } from './database-sql';
-import { loadMigrations } from './migrations';
 
 export interface SchemaMigrationsProps {
   readonly database: ContactDatabase;
@@ -31,7 +30,7 @@ export interface SchemaMigrationsProps {
  * changes; deleting the stack never drops the schema.
  *
  * The function runs only SQL that ships in its own asset: the prebuilt bundle
- * with its migrations, plus catalog.sql generated here at synth. The template
+ * with its migrations embedded, plus catalog.sql generated here at synth. The template
  * carries hashes only (the function's environment and the resource's
  * properties), never SQL; the function refuses to run when its files do not
  * match them, and acts only on CloudFormation's request for this resource.
@@ -53,15 +52,15 @@ export class SchemaMigrations extends Construct {
     const sql = databaseSql(props.catalog);
     this.catalogSql = sql.catalogSql;
 
-    // The bundle must ship the very migrations the catalog SQL was generated for.
+    // The bundle must embed the very migrations the catalog SQL was generated for (as its build recorded them).
     const bundle = bundleDir('migrate');
-    if (migrationsList(loadMigrations(join(bundle, MIGRATIONS_SUBDIR))) !== migrationsList(sql.migrations)) {
-      throw new Error(`SchemaMigrations: the migrations of the migrate bundle (${join(bundle, MIGRATIONS_SUBDIR)}) differ from lib/database/sql; run npm run build:handlers`);
+    if (bundledMigrations() !== migrationsList(sql.migrations)) {
+      throw new BundleError('SchemaMigrations: the migrations embedded in the migrate bundle differ from lib/database/sql; run npm run build:handlers');
     }
     // Content-addressed in the cloud assembly: the same catalog gives the same directory and asset hash on every synth.
     const stage = Stage.of(this);
     if (!stage) throw new Error('SchemaMigrations must be defined within an App or a Stage');
-    const asset = stageMigrateAsset(join(stage.assetOutdir, 'staging.schema-function'), bundle, sql.catalogSql);
+    const asset = stageMigrateAsset(join(stage.assetOutdir, 'staging.schema-function'), bundle, sql.catalogSql, migrationsList(sql.migrations));
     this.catalogSqlSha256 = asset.catalogSqlSha256;
 
     this.handler = new InVpcFunction(this, 'Handler', {

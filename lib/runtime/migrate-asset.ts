@@ -1,16 +1,15 @@
-// The asset of the schema-migrations function: its code, its migrations and
-// the catalog SQL generated at synth, all in one directory, so that the
-// function runs only SQL that ships with it. Used at synth (to stage the
-// directory) and by the handler (to check it before running anything); no CDK.
+// The asset of the schema-migrations function: its bundle (with the migrations
+// embedded in it) and the catalog SQL generated at synth, in one directory, so
+// that the function runs only SQL that ships with it. Used at synth (to stage
+// the directory) and by the handler (to check it before running anything); no CDK.
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { loadMigrations, Migration } from '../database/migrations';
+import { dirname, join, relative } from 'node:path';
+import type { Migration } from '../database/migrations';
+import { bundledMigrations } from './bundles';
 
 /** The catalog SQL (roles, privileges, purposes) inside the asset. */
 export const CATALOG_SQL_FILE = 'catalog.sql';
-/** The NNNN_name.sql migrations inside the asset. */
-export const MIGRATIONS_SUBDIR = 'sql';
 
 export const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
 
@@ -34,9 +33,8 @@ export interface MigrateAsset extends MigrateAssetHashes {
   readonly catalogSql: string;
 }
 
-/** Reads an asset directory: its migrations (gaps and duplicates refused) and its catalog SQL. */
-export function readMigrateAsset(dir: string): MigrateAsset {
-  const migrationFiles = loadMigrations(join(dir, MIGRATIONS_SUBDIR));
+/** Reads an asset directory's catalog SQL, with the migrations its bundle embeds (EMBEDDED_MIGRATIONS of the bundle). */
+export function readMigrateAsset(dir: string, migrationFiles: readonly Migration[]): MigrateAsset {
   const catalogSql = readFileSync(join(dir, CATALOG_SQL_FILE), 'utf8');
   const migrations = migrationsList(migrationFiles);
   return { migrationFiles, catalogSql, migrations, migrationsSha256: sha256(migrations), catalogSqlSha256: sha256(catalogSql) };
@@ -59,12 +57,14 @@ let staging = 0;
 
 /**
  * Stages the asset of the schema function under `root`: the prebuilt bundle
- * (its index.js and sql/) plus catalog.sql, in a directory named by the
+ * (its index.js, the migrations embedded) plus catalog.sql, in a directory named by the
  * sha256 of its content, so the same inputs give the same directory (and the
  * same asset hash) on every synth. An existing directory of that name is
  * reused only if its content still has that digest; otherwise it is rebuilt.
+ * `migrations` is the `version:checksum` list the bundle embeds; by default,
+ * what the build's manifest next to the bundle records (lib/runtime/bundles.ts).
  */
-export function stageMigrateAsset(root: string, bundle: string, catalogSql: string): { readonly dir: string } & MigrateAssetHashes {
+export function stageMigrateAsset(root: string, bundle: string, catalogSql: string, migrations = bundledMigrations(dirname(bundle))): { readonly dir: string } & MigrateAssetHashes {
   mkdirSync(root, { recursive: true });
   const building = join(root, `building-${process.pid}-${staging++}`);
   rmSync(building, { recursive: true, force: true });
@@ -84,6 +84,5 @@ export function stageMigrateAsset(root: string, bundle: string, catalogSql: stri
     }
   }
   rmSync(building, { recursive: true, force: true });
-  const { catalogSqlSha256, migrations, migrationsSha256 } = readMigrateAsset(dir);
-  return { dir, catalogSqlSha256, migrations, migrationsSha256 };
+  return { dir, catalogSqlSha256: sha256(readFileSync(join(dir, CATALOG_SQL_FILE), 'utf8')), migrations, migrationsSha256: sha256(migrations) };
 }

@@ -3,12 +3,14 @@
 // RDS-managed master secret through the Secrets Manager endpoint and connects
 // with TLS verified against the Amazon RDS certificate authorities.
 //
-// It runs only SQL that ships in its own asset (sql/*.sql and catalog.sql),
+// It runs only SQL that ships in its own asset (the migrations embedded in its
+// bundle, EMBEDDED_MIGRATIONS, and catalog.sql),
 // checked against the hashes its template wrote in its environment; the event
 // carries hashes only and is checked before anything else (see cfn-response).
 // Nothing of a database error but its SQLSTATE leaves the function.
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Client, ClientConfig } from 'pg';
+import type { Migration } from '../database/migrations';
 import { MigrationError, migrate } from '../database/migrator';
 import {
   CustomResourceEvent,
@@ -19,7 +21,10 @@ import {
   ReportableError,
   runCustomResource,
 } from './cfn-response';
+import { EMBEDDED_MIGRATIONS } from './embedded-migrations';
 import { MigrateAssetHashes, readMigrateAsset } from './migrate-asset';
+
+export { EMBEDDED_MIGRATIONS };
 
 export interface Credentials {
   readonly user: string;
@@ -34,8 +39,10 @@ export interface MigrateHandlerOptions extends Omit<CustomResourceOptions, 'desc
   readonly port: number;
   readonly database: string;
   readonly credentials: () => Promise<Credentials>;
-  /** Directory of the function's asset: sql/NNNN_name.sql and catalog.sql. */
+  /** Directory of the function's asset: its catalog.sql. */
   readonly assetDir: string;
+  /** The migrations the function ships. @default EMBEDDED_MIGRATIONS (in the bundle, the SQL embedded in it) */
+  readonly migrations?: readonly Migration[];
   /** The hashes the template wrote for the asset (the function's environment). */
   readonly expectedAsset: Pick<MigrateAssetHashes, 'catalogSqlSha256' | 'migrationsSha256'>;
   /** Where the operator reads a failure's detail, named in the reason. @default the database's own log */
@@ -58,11 +65,11 @@ function describeFailure(databaseLog: string) {
   };
 }
 
-function readAsset(dir: string) {
+function readAsset(dir: string, migrations: readonly Migration[]) {
   try {
-    return readMigrateAsset(dir);
+    return readMigrateAsset(dir, migrations);
   } catch {
-    throw new ReportableError("the function's asset cannot be read (sql/ and catalog.sql): nothing was run; redeploy the stack");
+    throw new ReportableError("the function's asset cannot be read (catalog.sql): nothing was run; redeploy the stack");
   }
 }
 
@@ -80,7 +87,7 @@ export function createMigrateHandler(options: MigrateHandlerOptions) {
           `the request carries properties this function does not take; it takes only ${SCHEMA_RESOURCE_PROPERTIES.join(', ')} (hashes of the SQL it ships): nothing was run`,
         );
       }
-      const asset = readAsset(options.assetDir);
+      const asset = readAsset(options.assetDir, options.migrations ?? EMBEDDED_MIGRATIONS);
       if (asset.catalogSqlSha256 !== options.expectedAsset.catalogSqlSha256 || asset.migrationsSha256 !== options.expectedAsset.migrationsSha256) {
         throw new ReportableError("the function's asset does not match the hashes its template wrote: nothing was run; redeploy the stack");
       }

@@ -107,12 +107,15 @@ try {
   expectThat(sources.length === 0, 'holds no TypeScript sources (only compiled JavaScript and declarations)', sources.join('\n'));
   const devScripts = files.filter((f) => /(^|\/)(bench[^/]*|build-handlers|guard|lint-templates|app)\.(js|d\.ts)$/.test(f) && f.startsWith('dist/bin/'));
   expectThat(devScripts.length === 0, 'holds no bench or repository scripts', devScripts.join('\n'));
-  const handlerSources = files.filter((f) => /^dist\/lib\/runtime\/(?!bundles\.|dist\/)/.test(f));
+  const handlerSources = files.filter((f) => /^dist\/lib\/runtime\/(?!bundles\.|migrate-asset\.|dist\/)/.test(f));
   expectThat(handlerSources.length === 0, 'holds the handlers only as their bundles (no compiled handler sources)', handlerSources.join('\n'));
   const bundles = files.filter((f) => /\/index\.js$/.test(f) && f.includes('runtime/dist/'));
   const names = bundles.map((f) => f.split('/').at(-2));
-  const shipped = readdirSync(join(ROOT, 'lib', 'runtime', 'dist')).sort();
+  const shipped = readdirSync(join(ROOT, 'lib', 'runtime', 'dist'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
   expectThat(JSON.stringify([...names].sort()) === JSON.stringify(shipped), `ships each handler bundle once (${shipped.join(', ')})`, bundles.join('\n'));
+  expectThat(files.includes('dist/lib/runtime/dist/manifest.json'), 'ships the manifest the constructs check each bundle against');
+  const sqlCopies = files.filter((f) => f.includes('runtime/dist/') && f.endsWith('.sql'));
+  expectThat(sqlCopies.length === 0, 'holds no copy of the migrations beside the bundles (the migrate bundle embeds them)', sqlCopies.join('\n'));
 
   process.stdout.write('\nInstall the tarball into an empty CDK app with its own aws-cdk-lib and constructs:\n');
   const app = join(work, 'app');

@@ -3,7 +3,7 @@
 // the master user, and read the database error (RAISE EXCEPTION with
 // string_agg over contacts and diets) at a URL of their choice. Each test
 // replays a variant against a real PostgreSQL and the handler as deployed.
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -12,8 +12,9 @@ import { Catalog } from '../../lib/catalog/catalog';
 import { databaseSql } from '../../lib/database/database-sql';
 import { bundleDir } from '../../lib/runtime/bundles';
 import type { CustomResourceEvent } from '../../lib/runtime/cfn-response';
-import { createMigrateHandler, MigrateHandlerOptions } from '../../lib/runtime/migrate';
-import { CATALOG_SQL_FILE, readMigrateAsset, sha256, stageMigrateAsset } from '../../lib/runtime/migrate-asset';
+import { migration } from '../../lib/database/migrations';
+import { createMigrateHandler, EMBEDDED_MIGRATIONS, MigrateHandlerOptions } from '../../lib/runtime/migrate';
+import { CATALOG_SQL_FILE, migrationsList, readMigrateAsset, sha256, stageMigrateAsset } from '../../lib/runtime/migrate-asset';
 import { ContactBaselineStack } from '../../lib/stacks/contact-baseline-stack';
 import { startPostgres, TestDatabase } from '../helpers/postgres';
 import { defaultConfig } from '../helpers/reference';
@@ -198,23 +199,22 @@ describe('a forged direct invocation changes nothing and discloses nothing', () 
 });
 
 describe('a genuine migration that fails with personal data in its error discloses none of it', () => {
-  /** The shipped bundle plus one more migration, staged as the construct stages it, so its hashes are genuine. */
+  /** The shipped migrations plus one more, staged as the construct stages them, so its hashes are genuine. */
   function assetWith(extra: string, name: string) {
-    const bundle = mkdtempSync(join(tmpdir(), 'gdpr-migrate-bundle-'));
-    cpSync(bundleDir('migrate'), bundle, { recursive: true });
     const next = String(asset.migrations.split(',').length + 1).padStart(4, '0');
-    writeFileSync(join(bundle, 'sql', `${next}_${name}.sql`), extra);
-    return { staged: stageMigrateAsset(mkdtempSync(join(tmpdir(), 'gdpr-migrate-asset-')), bundle, stack.schema.catalogSql), file: `${next}_${name}.sql` };
+    const migrations = [...EMBEDDED_MIGRATIONS, migration(`${next}_${name}.sql`, extra)];
+    const staged = stageMigrateAsset(mkdtempSync(join(tmpdir(), 'gdpr-migrate-asset-')), bundleDir('migrate'), stack.schema.catalogSql, migrationsList(migrations));
+    return { staged, migrations, file: `${next}_${name}.sql` };
   }
 
   test.each([
     ['RAISE EXCEPTION with string_agg over contacts and diets', LEAK, 'leak', 'P0001'],
     ['a unique index over duplicated e-mails (Key (email)=(...) is duplicated)', "INSERT INTO crm.contacts (email, last_name) VALUES ('alice@example.fr', 'Martin');\nCREATE UNIQUE INDEX contacts_email ON crm.contacts (email);", 'unique_email', '23505'],
   ])('%s: the Reason and the logs name the step and the SQLSTATE, no value', async (_what, sql, name, sqlstate) => {
-    const { staged, file } = assetWith(sql, name);
+    const { staged, migrations, file } = assetWith(sql, name);
     const before = await snapshot();
     const { output } = await captureConsole(() =>
-      createMigrateHandler({ ...options, assetDir: staged.dir, expectedAsset: staged, databaseLog: 'the log group /aws/rds/cluster/x/postgresql' })(
+      createMigrateHandler({ ...options, assetDir: staged.dir, migrations, expectedAsset: staged, databaseLog: 'the log group /aws/rds/cluster/x/postgresql' })(
         genuine('Update', {}, { Migrations: staged.migrations, CatalogSqlSha256: staged.catalogSqlSha256 }),
       ),
     );
@@ -243,7 +243,11 @@ describe('the template carries hashes, the asset carries the SQL', () => {
   test('the function’s asset holds catalog.sql and the migrations whose hashes its environment and the resource carry', () => {
     const fn = template.toJSON().Resources[Stack.of(stack).getLogicalId(stack.schema.handler.function.node.defaultChild as never)];
     const dir = join(assemblyDir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
-    const shipped = readMigrateAsset(dir);
+    // The migrations are those embedded in the asset's index.js (the built migrate bundle, byte for byte), as the deployed function reads them.
+    expect(readFileSync(join(dir, 'index.js')).equals(readFileSync(join(bundleDir('migrate'), 'index.js')))).toBe(true);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const shipped = readMigrateAsset(dir, require(join(bundleDir('migrate'), 'index.js')).EMBEDDED_MIGRATIONS);
+    expect(readdirSync(dir).sort()).toEqual([CATALOG_SQL_FILE, 'index.js']);
     expect(readFileSync(join(dir, CATALOG_SQL_FILE), 'utf8')).toBe(stack.schema.catalogSql);
     const env = fn.Properties.Environment.Variables;
     expect(env.CATALOG_SQL_SHA256).toBe(sha256(readFileSync(join(dir, CATALOG_SQL_FILE))));

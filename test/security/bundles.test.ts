@@ -1,0 +1,124 @@
+// Attacks on the built Lambda bundles (issue 14: bundles are built, not
+// committed). A bundle changed after its build (the migrate bundle's embedded
+// SQL edited, say), a missing build, or a stale one that embeds other
+// migrations than lib/database/sql must never reach a template: synth refuses
+// with one line naming the bundle and the fix. And a deployed function whose
+// embedded SQL is not what its template hashed runs nothing.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migration } from '../../lib/database/migrations';
+import { BUNDLES_DIR, MANIFEST_FILE } from '../../lib/runtime/bundles';
+import type { CustomResourceEvent } from '../../lib/runtime/cfn-response';
+import { createMigrateHandler, EMBEDDED_MIGRATIONS } from '../../lib/runtime/migrate';
+import { stageMigrateAsset } from '../../lib/runtime/migrate-asset';
+import { defaultConfig } from '../helpers/reference';
+
+/** A copy of the built bundles to tamper with. */
+function bundlesCopy(): string {
+  const root = join(mkdtempSync(join(tmpdir(), 'gdpr-bundles-')), 'dist');
+  cpSync(BUNDLES_DIR, root, { recursive: true });
+  return root;
+}
+
+/** Synthesizes the reference stack with its constructs reading the bundles under `root`; returns the error it fails with. */
+function synthWith(root: string): Error | undefined {
+  let error: Error | undefined;
+  jest.isolateModules(() => {
+    jest.doMock('../../lib/runtime/bundles', () => {
+      const actual = jest.requireActual('../../lib/runtime/bundles');
+      return { ...actual, bundleDir: (name: string, r = root) => actual.bundleDir(name, r), bundledMigrations: (r = root) => actual.bundledMigrations(r) };
+    });
+    // The app and the stack from the same (isolated) module registry: one aws-cdk-lib.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { App } = require('aws-cdk-lib');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { ContactBaselineStack } = require('../../lib/stacks/contact-baseline-stack');
+    try {
+      const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'gdpr-bundles-synth-')) });
+      new ContactBaselineStack(app, 'GdprContactBaseline', { config: defaultConfig() });
+      app.synth();
+    } catch (err) {
+      error = err as Error;
+    }
+  });
+  jest.dontMock('../../lib/runtime/bundles');
+  return error;
+}
+
+describe('synth refuses bundles it cannot trust, in one line naming the bundle and the fix', () => {
+  test('the untouched bundles synthesize (the check below is not what fails)', () => {
+    expect(synthWith(bundlesCopy())).toBeUndefined();
+  });
+
+  test('the migrate bundle with its embedded SQL edited after the build', () => {
+    const root = bundlesCopy();
+    const index = join(root, 'migrate', 'index.js');
+    writeFileSync(index, readFileSync(index, 'utf8').replace('REVOKE ALL ON FUNCTION', 'GRANT ALL ON FUNCTION'));
+    const error = synthWith(root);
+    expect(error?.message).toMatch(/^the Lambda bundle \S*migrate\/index\.js is not the one its build recorded in manifest\.json .*; run npm run build:handlers/);
+    expect(error?.message).not.toContain('\n');
+  });
+
+  test('no build at all (a fresh clone before npm ci)', () => {
+    const root = bundlesCopy();
+    rmSync(join(root, MANIFEST_FILE));
+    expect(synthWith(root)?.message).toMatch(/^the Lambda bundles are missing \(no \S*manifest\.json\): they are built, not committed; run npm run build:handlers/);
+  });
+
+  test('a bundle deleted from a build', () => {
+    const root = bundlesCopy();
+    rmSync(join(root, 'purge'), { recursive: true });
+    expect(synthWith(root)?.message).toMatch(/^the Lambda bundle \S*purge\/index\.js is missing; run npm run build:handlers/);
+  });
+
+  test('a stale migrate bundle, built before lib/database/sql changed', () => {
+    const root = bundlesCopy();
+    const file = join(root, MANIFEST_FILE);
+    const manifest = JSON.parse(readFileSync(file, 'utf8'));
+    manifest.bundles.migrate.migrations = manifest.bundles.migrate.migrations.split(',').slice(0, -1).join(',');
+    writeFileSync(file, JSON.stringify(manifest));
+    expect(synthWith(root)?.message).toBe('SchemaMigrations: the migrations embedded in the migrate bundle differ from lib/database/sql; run npm run build:handlers');
+  });
+});
+
+describe('the deployed schema function runs only the SQL its template hashed', () => {
+  const STACK_ID = 'arn:aws:cloudformation:eu-west-3:111122223333:stack/GdprContactBaseline/1f2e3d4c-0000-1111-2222-333344445555';
+  const URL = 'https://cloudformation-custom-resource-response-euwest3.s3.eu-west-3.amazonaws.com/key';
+
+  test('embedded migrations other than those hashed (one edited, one added): refused before any connection', async () => {
+    const genuine = stageMigrateAsset(mkdtempSync(join(tmpdir(), 'gdpr-migrate-asset-')), join(BUNDLES_DIR, 'migrate'), '-- catalog\n');
+    const [first, ...rest] = EMBEDDED_MIGRATIONS;
+    const edited = [migration(`${String(first.version).padStart(4, '0')}_${first.name}.sql`, `${first.sql}\nGRANT ALL ON ALL TABLES IN SCHEMA crm TO PUBLIC;`), ...rest];
+    const added = [...EMBEDDED_MIGRATIONS, migration(`${String(EMBEDDED_MIGRATIONS.length + 1).padStart(4, '0')}_extra.sql`, 'GRANT ALL ON ALL TABLES IN SCHEMA crm TO PUBLIC;')];
+    for (const migrations of [edited, added]) {
+      const sent: string[] = [];
+      let connected = false;
+      await createMigrateHandler({
+        host: '127.0.0.1',
+        port: 1,
+        database: 'contacts',
+        credentials: async () => {
+          connected = true;
+          return { user: 'x', password: 'x' };
+        },
+        assetDir: genuine.dir,
+        migrations,
+        expected: { stackId: STACK_ID, logicalResourceId: 'Schema', region: 'eu-west-3' },
+        expectedAsset: genuine,
+        send: async (_url, body) => void sent.push(body),
+        log: () => undefined,
+      })({
+        RequestType: 'Update',
+        ResponseURL: URL,
+        StackId: STACK_ID,
+        RequestId: 'r',
+        LogicalResourceId: 'Schema',
+        PhysicalResourceId: 'p',
+        ResourceProperties: { ServiceToken: 'arn', Migrations: genuine.migrations, CatalogSqlSha256: genuine.catalogSqlSha256 },
+      } satisfies CustomResourceEvent);
+      expect(connected).toBe(false);
+      expect(sent.map((b) => [JSON.parse(b).Status, JSON.parse(b).Reason])).toEqual([['FAILED', expect.stringMatching(/does not match the hashes its template wrote: nothing was run/)]]);
+    }
+  });
+});

@@ -88,6 +88,7 @@ function synthInProcess(fakeDate: string, context: Record<string, unknown> = {})
     process.env[cxapi.CONTEXT_ENV] = JSON.stringify({ ...CONFIG_CONTEXT, ...context });
     process.env[cxapi.OUTDIR_ENV] = outdir;
     jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- bin/app.ts is a script: requiring it runs it
       require('../../bin/app');
     });
   } catch (err) {

@@ -29,6 +29,9 @@ const REPO_ROOT = resolve(__dirname, '..');
 const RESULTS = join(REPO_ROOT, '.bench', 'results.json');
 const CHECK_SIZES = [250, 1000, 2000];
 const TARGET_RATIO = 1.5;
+/** Issue 14's targets on a 2-core machine: the whole test suite, and `npm run synth` of the reference app. */
+const TARGET_JEST_MS = 45_000;
+const TARGET_SYNTH_MS = 5_000;
 const CHILD_FLAG = '--child-packs';
 
 interface Measurement {
@@ -258,7 +261,9 @@ function main(): void {
     const plainValidatorShare = byId.plainSynth.medianMs - byId.plainSynthNoCfnValidator.medianMs;
     printTable(rows);
     process.stdout.write(
-      `\nreference / plain synth (medians): ${ratio.toFixed(2)}x; target: within ${TARGET_RATIO}x: ${ratio <= TARGET_RATIO ? 'met' : 'MISSED'}\n` +
+      `\ntest suite: ${seconds(byId.jest.medianMs)}; target: under ${seconds(TARGET_JEST_MS)} on 2 cores: ${byId.jest.medianMs <= TARGET_JEST_MS ? 'met' : 'MISSED'}\n` +
+        `reference synth: ${seconds(byId.referenceSynth.medianMs)}; target: under ${seconds(TARGET_SYNTH_MS)}: ${byId.referenceSynth.medianMs <= TARGET_SYNTH_MS ? 'met' : 'MISSED'}\n` +
+        `reference / plain synth (medians): ${ratio.toFixed(2)}x; target: within ${TARGET_RATIO}x: ${ratio <= TARGET_RATIO ? 'met' : 'MISSED'}\n` +
         `aws-cdk-lib's CloudFormation validator: about ${seconds(validatorShare)} on the reference templates (off in the app: cfn-lint runs the same rules in check:templates), ${seconds(plainValidatorShare)} of the plain app (median with it minus median without)\n` +
         `check scaling: ${CHECK_SIZES.map((n) => `${n} resources ${seconds(byId[`check${n}`].medianMs)}`).join(', ')} (per 1,000 resources beyond the first ${CHECK_SIZES[0]}: ${seconds(((byId[`check${CHECK_SIZES[2]}`].medianMs - byId[`check${CHECK_SIZES[0]}`].medianMs) / (CHECK_SIZES[2] - CHECK_SIZES[0])) * 1000)})\n` +
         `bench took ${seconds(performance.now() - started)}; results in ${relative(process.cwd(), RESULTS) || RESULTS}\n`,
@@ -273,6 +278,10 @@ function main(): void {
       runs,
       jestRuns,
       measurements: rows,
+      targets: {
+        jest: { medianMs: byId.jest.medianMs, targetMs: TARGET_JEST_MS, met: byId.jest.medianMs <= TARGET_JEST_MS },
+        referenceSynth: { medianMs: byId.referenceSynth.medianMs, targetMs: TARGET_SYNTH_MS, met: byId.referenceSynth.medianMs <= TARGET_SYNTH_MS },
+      },
       referenceOverPlain: { ratio: Number(ratio.toFixed(3)), target: TARGET_RATIO, met: ratio <= TARGET_RATIO },
       cfnValidatorShareMs: { reference: Math.round(validatorShare), plain: Math.round(plainValidatorShare) },
       inProcessDetail: children.map((c) => ({

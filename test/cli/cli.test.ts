@@ -1,8 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, cli } from '../helpers/cli';
+import { BIN, cli, cliIn } from '../helpers/cli';
 import { REPO_ROOT } from '../helpers/reference';
 
 const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -80,11 +80,11 @@ describe('schema writes where it is run, never into the package folder', () => {
   test('default: ./config.schema.json of the working directory; --out FILE elsewhere', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'gdpr-schema-'));
     const committed = readFileSync(join(REPO_ROOT, 'lib', 'config', 'config.schema.json'), 'utf8');
-    const run = spawnSync(process.execPath, [...BIN, 'schema'], { cwd, encoding: 'utf8' });
+    const run = cliIn(cwd, 'schema');
     expect(run.status).toBe(0);
     expect(run.stdout).toBe('wrote config.schema.json\n');
     expect(readFileSync(join(cwd, 'config.schema.json'), 'utf8')).toBe(committed);
-    expect(spawnSync(process.execPath, [...BIN, 'schema', '--out', 'editor/schema.json'], { cwd }).status).toBe(0);
+    expect(cliIn(cwd, 'schema', '--out', 'editor/schema.json').status).toBe(0);
     expect(existsSync(join(cwd, 'editor', 'schema.json'))).toBe(true);
   });
 });

@@ -11,5 +11,16 @@ export function cli(...argv: string[]) {
   return { status, stdout, stderr };
 }
 
+/** The command line in-process, run from `cwd` (as the binary run there: it resolves its default outputs from the working directory). */
+export function cliIn(cwd: string, ...argv: string[]) {
+  const saved = process.cwd();
+  process.chdir(cwd);
+  try {
+    return cli(...argv);
+  } finally {
+    process.chdir(saved);
+  }
+}
+
 /** Arguments of node that run the binary from any working directory (tsx loaded by path, not resolved from cwd). */
 export const BIN = [`--import=${pathToFileURL(join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href}`, join(REPO_ROOT, 'bin', 'gdpr-baseline.ts')];

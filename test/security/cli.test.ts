@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, cli } from '../helpers/cli';
+import { BIN, cli, cliIn } from '../helpers/cli';
 import { defaultConfigInput, REPO_ROOT } from '../helpers/reference';
 
 /**
@@ -94,7 +94,7 @@ describe('policies never destroys what it did not write', () => {
       expect(run.stderr).toMatch(/holds the kit's reference outputs, generated from the reference configuration; write the outputs of .*other\.json elsewhere with --out DIR\n$/);
     }
     // From the repository itself, the default ./policies is the reference outputs too.
-    const fromRepo = spawnSync(process.execPath, [...BIN, 'policies', '--config', otherConfig], { cwd: REPO_ROOT, encoding: 'utf8' });
+    const fromRepo = cliIn(REPO_ROOT, 'policies', '--config', otherConfig);
     expect(fromRepo.status).toBe(2);
     expect(fromRepo.stderr).toMatch(/holds the kit's reference outputs/);
     expect(snapshot(POLICIES)).toEqual(before);
@@ -124,14 +124,14 @@ describe('policies never destroys what it did not write', () => {
   test("written where it is run (./policies), rewritten as a whole on the next run, the package's own outputs untouched", () => {
     const before = snapshot(POLICIES);
     const cwd = mkdtempSync(join(tmpdir(), 'gdpr-user-'));
-    const first = spawnSync(process.execPath, [...BIN, 'policies', '--config', otherConfig], { cwd, encoding: 'utf8' });
+    const first = cliIn(cwd, 'policies', '--config', otherConfig);
     expect(first.stderr).toBe('');
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(/^wrote \d+ files to policies\n$/);
     expect(readFileSync(join(cwd, 'policies', 'record-of-processing.md'), 'utf8')).toMatch(/Another controller/);
     // A stale file of an earlier run is removed; the run is allowed because the directory is its own.
     writeFileSync(join(cwd, 'policies', 'stale.md'), 'old');
-    const second = spawnSync(process.execPath, [...BIN, 'policies', '--config', otherConfig], { cwd, encoding: 'utf8' });
+    const second = cliIn(cwd, 'policies', '--config', otherConfig);
     expect(second.status).toBe(0);
     expect(second.stdout).toMatch(/removed 1 stale: stale\.md/);
     expect(existsSync(join(cwd, 'policies', 'stale.md'))).toBe(false);

@@ -31,19 +31,80 @@ interface Synth {
   templates: Record<string, string>;
 }
 
+const CONFIG_CONTEXT = { config: 'lib/config/default.json' };
+
+function readTemplates(outdir: string): Record<string, string> {
+  const templates: Record<string, string> = {};
+  if (existsSync(outdir)) {
+    for (const f of readdirSync(outdir).filter((f) => f.endsWith('.template.json'))) templates[f] = readFileSync(join(outdir, f), 'utf8');
+  }
+  return templates;
+}
+
 /** Runs the CDK app as the CDK CLI does, in a child process whose wall clock reads `fakeDate`. */
 function synthOn(fakeDate: string, context: Record<string, unknown> = {}): Synth {
   const outdir = join(mkdtempSync(join(tmpdir(), 'gdpr-dates-')), 'cdk.out');
   const run = spawnSync(process.execPath, ['--require', FAKE_DATE_PRELOAD, '--import', 'tsx', 'bin/app.ts'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, FAKE_DATE: fakeDate, CDK_CONTEXT_JSON: JSON.stringify({ config: 'lib/config/default.json', ...context }), CDK_OUTDIR: outdir },
+    env: { ...process.env, FAKE_DATE: fakeDate, CDK_CONTEXT_JSON: JSON.stringify({ ...CONFIG_CONTEXT, ...context }), CDK_OUTDIR: outdir },
     encoding: 'utf8',
   });
-  const templates: Record<string, string> = {};
-  if (existsSync(outdir)) {
-    for (const f of readdirSync(outdir).filter((f) => f.endsWith('.template.json'))) templates[f] = readFileSync(join(outdir, f), 'utf8');
+  return { status: run.status, stderr: run.stderr, outdir, templates: readTemplates(outdir) };
+}
+
+class Exit extends Error {
+  constructor(readonly status: number) {
+    super(`process.exit(${status})`);
   }
-  return { status: run.status, stderr: run.stderr, outdir, templates };
+}
+
+/**
+ * Runs the same bin/app.ts in this process (as the CDK CLI would, with the context and output
+ * directory in the environment) under jest's fake clock reading `fakeDate`: a child process costs
+ * a module load and a synth per date, and one child run (above) already proves the app as a process.
+ * process.exit and stderr are captured, so the exit status and message are the app's own.
+ */
+function synthInProcess(fakeDate: string, context: Record<string, unknown> = {}): Synth & { clock: string } {
+  const outdir = join(mkdtempSync(join(tmpdir(), 'gdpr-dates-')), 'cdk.out');
+  const saved = { cwd: process.cwd(), context: process.env[cxapi.CONTEXT_ENV], outdir: process.env[cxapi.OUTDIR_ENV] };
+  let stderr = '';
+  let status: number | null = 0;
+  const exit = jest.spyOn(process, 'exit').mockImplementation((code?: string | number | null) => {
+    throw new Exit(Number(code ?? 0));
+  });
+  const write = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  // Only Date is faked: timers stay real so nothing in the synth can hang on them.
+  jest.useFakeTimers({
+    now: new Date(fakeDate),
+    advanceTimers: true,
+    doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+  });
+  const clock = new Date().toISOString();
+  try {
+    process.chdir(REPO_ROOT);
+    process.env[cxapi.CONTEXT_ENV] = JSON.stringify({ ...CONFIG_CONTEXT, ...context });
+    process.env[cxapi.OUTDIR_ENV] = outdir;
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- bin/app.ts is a script: requiring it runs it
+      require('../../bin/app');
+    });
+  } catch (err) {
+    if (!(err instanceof Exit)) throw err;
+    status = err.status;
+  } finally {
+    jest.useRealTimers();
+    write.mockRestore();
+    exit.mockRestore();
+    process.chdir(saved.cwd);
+    for (const [name, value] of [[cxapi.CONTEXT_ENV, saved.context], [cxapi.OUTDIR_ENV, saved.outdir]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+  return { status, stderr, outdir, templates: readTemplates(outdir), clock };
 }
 
 /** Every warning annotation of the assembly: [construct path, message]. */
@@ -53,15 +114,16 @@ function warnings(outdir: string): [string, string][] {
   );
 }
 
-describe('the reference app synthesized in child processes on two far-apart faked dates', () => {
-  let before: Synth;
+describe('the reference app synthesized on two far-apart faked dates, in this process and in a child process', () => {
+  let before: Synth & { clock: string };
   let after: Synth;
-  let judged: Synth;
+  let judged: Synth & { clock: string };
   beforeAll(() => {
-    before = synthOn('2026-12-01T09:00:00Z');
+    before = synthInProcess('2026-12-01T09:00:00Z');
+    // The real app as a process (tsx, as the CDK CLI runs it) under a faked clock years later.
     after = synthOn('2031-06-15T23:30:00Z');
     // Faked clock before the expiry, but judged at a day after it: only the input counts.
-    judged = synthOn('2026-12-01T09:00:00Z', { today: '2028-01-15' });
+    judged = synthInProcess('2026-12-01T09:00:00Z', { today: '2028-01-15' });
   }, 180_000);
 
   test('the faked clock really reached the child process (the proof is not vacuous)', () => {
@@ -70,6 +132,8 @@ describe('the reference app synthesized in child processes on two far-apart fake
       encoding: 'utf8',
     });
     expect(run.stdout).toMatch(/^2031-06-15T23:30:0\d\.\d{3}Z Sun Jun 15 2031/);
+    // And the in-process runs synthesized under their faked clock.
+    expect([before.clock, judged.clock]).toEqual([expect.stringMatching(/^2026-12-01T09:00:0\d/), expect.stringMatching(/^2026-12-01T09:00:0\d/)]);
   });
 
   test(`both synthesize, after the reference processor's contract ended (${REFERENCE_EXPIRY}) too`, () => {
@@ -109,7 +173,7 @@ describe('the reference app synthesized in child processes on two far-apart fake
 
 describe('a date given as input is checked, never guessed', () => {
   test.each([['31/12/2027'], ['2027-02-30']])('-c today=%j is one line naming the option, exit 2, nothing synthesized', (value) => {
-    const run = synthOn('2026-12-01T09:00:00Z', { today: value });
+    const run = synthInProcess('2026-12-01T09:00:00Z', { today: value });
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/^-c today: not a (calendar )?date; give the day as YYYY-MM-DD, such as 2026-12-01; got .*\nNothing was synthesized\.\n$/);
     expect(existsSync(run.outdir)).toBe(false);

@@ -180,6 +180,21 @@ export const DETECTIONS: readonly Detection[] = [
     pattern: () => apiCall('aws.backup', ['StartCopyJob'], { sourceIPAddress: [{ 'anything-but': 'backup.amazonaws.com' }] }),
   },
   {
+    id: 'FunctionChangedOutsideDeployment',
+    description: 'The code, configuration (environment, layers, role), resource policy or URL of a Lambda function of the account is changed, or the function deleted, outside a deployment of the kit',
+    containment: 'Compare the function with the stack (`cdk diff`, drift detection) and redeploy; a rewritten kit function ran with its role (the schema function reads the master secret): check its log group and the database logs (pgaudit).',
+    // Lambda's CloudTrail names carry an API version (UpdateFunctionCode20150331v2): matched by prefix.
+    pattern: (deployment) =>
+      apiCall('aws.lambda', [], {
+        $or: outsideDeployment(
+          {
+            eventName: ['UpdateFunctionCode', 'UpdateFunctionConfiguration', 'AddPermission', 'CreateFunctionUrlConfig', 'UpdateFunctionUrlConfig', 'DeleteFunction'].map((prefix) => ({ prefix })),
+          },
+          deployment,
+        ),
+      }),
+  },
+  {
     id: 'SecurityGroupRulesChanged',
     description: 'A security group rule of the account is added, removed or modified outside a deployment of the kit',
     containment: 'Compare the group with the stack (`cdk diff`, or drift detection) and revert the change; review the flow logs for connections it let in.',

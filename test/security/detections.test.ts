@@ -287,3 +287,33 @@ describe('the kit’s functions rewritten or opened outside a deployment (review
     expect(firing(apiCall('lambda', 'ListFunctions20150331', callers.person))).toEqual([]);
   });
 });
+
+describe('a bucket’s protection changed outside a deployment (review of issue 10)', () => {
+  // The extracts bucket denies reading a processor's prefix to all but its roles, and expires it with the
+  // grant, in its bucket policy and lifecycle; with s3:PutBucketPolicy or s3:PutLifecycleConfiguration
+  // (PowerUserAccess has both) anyone could remove either, and nothing fired.
+  const bucket = { requestParameters: { bucketName: 'gdprcontactbaseline-processorsextracts-abc123' } };
+  const changes = [
+    'PutBucketPolicy',
+    'DeleteBucketPolicy',
+    'PutBucketLifecycle',
+    'DeleteBucketLifecycle',
+    'PutBucketPublicAccessBlock',
+    'DeleteBucketPublicAccessBlock',
+    'PutBucketReplication',
+    'PutBucketVersioning',
+    'PutBucketAcl',
+  ];
+
+  test('a person or another stack changing a bucket’s policy, lifecycle, public access block, replication, versioning or ACL fires; the deployment does not', () => {
+    for (const name of changes) {
+      expect([name, firing(apiCall('s3', name, callers.person, bucket))]).toEqual([name, ['BucketProtectionChanged']]);
+      expect([name, firing(apiCall('s3', name, callers.otherStack, bucket))]).toEqual([name, ['BucketProtectionChanged']]);
+      expect([name, firing(apiCall('s3', name, callers.deployment, bucket))]).toEqual([name, []]);
+    }
+  });
+
+  test('reading a bucket’s policy fires nothing', () => {
+    expect(firing(apiCall('s3', 'GetBucketPolicy', callers.person, bucket))).toEqual([]);
+  });
+});

@@ -195,6 +195,31 @@ export const DETECTIONS: readonly Detection[] = [
       }),
   },
   {
+    id: 'BucketProtectionChanged',
+    description: 'A bucket policy, lifecycle, public access block, replication, versioning or ACL of an S3 bucket of the account is changed outside a deployment of the kit',
+    containment: 'Compare the bucket with the stack (`cdk diff`, drift detection) and redeploy; the extracts bucket\'s policy keeps each processor\'s prefix to its roles and its lifecycle expires it with the grant: check the access logs for reads made meanwhile.',
+    pattern: (deployment) =>
+      apiCall('aws.s3', [], {
+        $or: outsideDeployment(
+          {
+            eventName: [
+              'PutBucketPolicy',
+              'DeleteBucketPolicy',
+              'PutBucketLifecycle',
+              'DeleteBucketLifecycle',
+              'PutBucketPublicAccessBlock',
+              'DeleteBucketPublicAccessBlock',
+              'PutBucketReplication',
+              'DeleteBucketReplication',
+              'PutBucketVersioning',
+              'PutBucketAcl',
+            ],
+          },
+          deployment,
+        ),
+      }),
+  },
+  {
     id: 'SecurityGroupRulesChanged',
     description: 'A security group rule of the account is added, removed or modified outside a deployment of the kit',
     containment: 'Compare the group with the stack (`cdk diff`, or drift detection) and revert the change; review the flow logs for connections it let in.',

@@ -143,7 +143,9 @@ export class AccessRoles extends Construct {
     };
     const trusted = this.trustedPrincipalArns[roleName];
     if (trusted.length > 0) {
-      conditions.ArnLike = { 'aws:PrincipalArn': [...trusted] };
+      // The trailing _* of a permission-set form stands for Identity Center's 16-character suffix only:
+      // as *, it would also admit every permission set named <name>_<more>.
+      conditions.ArnLike = { 'aws:PrincipalArn': trusted.map((arn) => (arn.includes(':role/aws-reserved/sso.amazonaws.com/') ? arn.replace(/_\*$/, `_${'?'.repeat(16)}`) : arn)) };
     } else {
       Annotations.of(this).addWarningV2(
         `gdpr-baseline:trust-any-mfa-principal-${roleName}`,

@@ -111,6 +111,7 @@ export const LAMBDA_CHANGES = [
   'AddLayerVersionPermission',
   'UpdateAlias',
   'DeleteFunctionCodeSigningConfig',
+  'DeleteFunction',
 ] as const;
 
 export const DETECTIONS: readonly Detection[] = [
@@ -192,6 +193,46 @@ export const DETECTIONS: readonly Detection[] = [
     pattern: () => apiCall('aws.backup', ['StartCopyJob'], { sourceIPAddress: [{ 'anything-but': 'backup.amazonaws.com' }] }),
   },
   {
+    id: 'FunctionChangedOutsideDeployment',
+    description: 'The code, configuration (environment, layers, role), resource policy or URL of a Lambda function of the account is changed, or the function deleted, outside a deployment of the kit',
+    containment: 'Compare the function with the stack (`cdk diff`, drift detection) and redeploy; a rewritten kit function ran with its role (the schema function reads the master secret): check its log group and the database logs (pgaudit).',
+    // Lambda's CloudTrail names carry an API version (UpdateFunctionCode20150331v2): matched by prefix.
+    pattern: (deployment) =>
+      apiCall('aws.lambda', [], {
+        $or: outsideDeployment(
+          {
+            eventName: LAMBDA_CHANGES.map((prefix) => ({ prefix })),
+          },
+          deployment,
+        ),
+      }),
+  },
+  {
+    id: 'BucketProtectionChanged',
+    description: 'A bucket policy, lifecycle, public access block, replication, versioning or ACL of an S3 bucket of the account is changed outside a deployment of the kit',
+    containment: 'Compare the bucket with the stack (`cdk diff`, drift detection) and redeploy; the extracts bucket\'s policy keeps each processor\'s prefix to its roles and its lifecycle expires it with the grant: check the access logs for reads made meanwhile.',
+    pattern: (deployment) =>
+      apiCall('aws.s3', [], {
+        $or: outsideDeployment(
+          {
+            eventName: [
+              'PutBucketPolicy',
+              'DeleteBucketPolicy',
+              'PutBucketLifecycle',
+              'DeleteBucketLifecycle',
+              'PutBucketPublicAccessBlock',
+              'DeleteBucketPublicAccessBlock',
+              'PutBucketReplication',
+              'DeleteBucketReplication',
+              'PutBucketVersioning',
+              'PutBucketAcl',
+            ],
+          },
+          deployment,
+        ),
+      }),
+  },
+  {
     id: 'SecurityGroupRulesChanged',
     description: 'A security group rule of the account is added, removed or modified outside a deployment of the kit',
     containment: 'Compare the group with the stack (`cdk diff`, or drift detection) and revert the change; review the flow logs for connections it let in.',
@@ -209,16 +250,6 @@ export const DETECTIONS: readonly Detection[] = [
           },
           deployment,
         ),
-      }),
-  },
-  {
-    id: 'FunctionChangedOutsideDeployment',
-    description: "A Lambda function's code, configuration, permissions or URL is changed outside a deployment of the kit (new code would run with the function's role: the database master secret, the extract keys)",
-    containment: 'Redeploy the stack to restore the reviewed code and configuration; find who changed it in the trail; check what the function did meanwhile in its log group and in the database logs (pgaudit).',
-    // CloudTrail records Lambda's management calls with their API version in the name (UpdateFunctionCode20150331v2).
-    pattern: (deployment) =>
-      apiCall('aws.lambda', [], {
-        $or: outsideDeployment({ eventName: LAMBDA_CHANGES.map((prefix) => ({ prefix })) }, deployment),
       }),
   },
 ];

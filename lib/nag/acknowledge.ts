@@ -4,6 +4,8 @@ import type { IConstruct } from 'constructs';
 const GENERIC = /^(n\/?a|none|ok|okay|todo|tbd|fixme|ignore|ignored|false positive|not (needed|required|applicable|relevant|an issue)|no need|accepted|by design|suppressed?|test)\.?$/i;
 /** Shortest reason an acknowledgment may carry, at synth (`acknowledge`) and in `gdpr-baseline check`. */
 export const MIN_REASON_LENGTH = 30;
+/** Fewest different words (two letters or more) a reason may have. */
+const MIN_REASON_WORDS = 4;
 
 /**
  * What is wrong with the reason of an acknowledgment, or undefined when a
@@ -13,8 +15,11 @@ export const MIN_REASON_LENGTH = 30;
  */
 export function reasonProblem(reason: unknown): string | undefined {
   if (typeof reason !== 'string') return `the reason must be text; got ${reason === undefined ? 'none' : JSON.stringify(reason)}`;
-  const trimmed = reason.trim();
-  if (trimmed.length < MIN_REASON_LENGTH || GENERIC.test(trimmed)) {
+  // Judged as a reader sees it: invisible characters removed, every run of spaces one space, so
+  // padding cannot make a generic reason long; and it must be words (at least 4 different ones).
+  const trimmed = reason.replace(/\p{Cf}+/gu, '').replace(/\s+/g, ' ').trim();
+  const words = new Set((trimmed.toLowerCase().match(/\p{L}{2,}/gu) ?? []));
+  if (trimmed.length < MIN_REASON_LENGTH || GENERIC.test(trimmed) || words.size < MIN_REASON_WORDS) {
     return `the reason must say why this rule does not apply to this resource, in at least ${MIN_REASON_LENGTH} characters; got "${trimmed}"`;
   }
   return undefined;

@@ -72,7 +72,7 @@ function describeApiCall(event: DetectionEvent): Omit<Detection, 'detectedAt' | 
   const reference = `${d.eventSource ?? event.source} ${name}${str(d.requestID) ? ` (request ${d.requestID})` : ''}`;
   const base = { actor: actor || undefined, reference };
   // Lambda's management calls carry their API version (UpdateFunctionCode20150331v2): matched by prefix, as the rule does.
-  const lambdaChange = d.eventSource === 'lambda.amazonaws.com' ? /^(UpdateFunctionCode|UpdateFunctionConfiguration|AddPermission|CreateFunctionUrlConfig|UpdateFunctionUrlConfig|AddLayerVersionPermission|UpdateAlias|DeleteFunctionCodeSigningConfig)/.exec(name) : null;
+  const lambdaChange = d.eventSource === 'lambda.amazonaws.com' ? /^(UpdateFunctionCode|UpdateFunctionConfiguration|AddPermission|CreateFunctionUrlConfig|UpdateFunctionUrlConfig|AddLayerVersionPermission|UpdateAlias|DeleteFunctionCodeSigningConfig|DeleteFunction)/.exec(name) : null;
   if (lambdaChange) {
     return {
       ...base,

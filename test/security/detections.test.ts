@@ -272,3 +272,65 @@ describe('with a synthesizer that names no deployment role', () => {
     expect(firing(apiCall('ec2', 'ModifySecurityGroupRules', callers.person), otherResources, names)).toEqual(['SecurityGroupRulesChanged']);
   });
 });
+
+describe('the kit’s functions rewritten or opened outside a deployment (review of issue 10)', () => {
+  // With lambda:UpdateFunctionCode (PowerUserAccess has it), the schema function's code can be replaced
+  // and then run with the function's role (the master user's secret) inside the VPC; the invocation rule
+  // fires then, but the rewrite that precedes it, a new layer, an environment that points the extract at
+  // another bucket, a resource policy or a function URL opening it to others, fired nothing.
+  const changes = [
+    'UpdateFunctionCode20150331v2',
+    'UpdateFunctionConfiguration20150331v2',
+    'AddPermission20150331v2',
+    'CreateFunctionUrlConfig20211031',
+    'UpdateFunctionUrlConfig20211031',
+    'DeleteFunction20150331',
+  ];
+  const on = (functionArn: string) => ({ requestParameters: { functionName: functionArn } });
+
+  test('a person or another stack changing a function fires, whatever the call’s version suffix; the kit’s own deployment does not', () => {
+    const schema = fn(fnId(stack.schema.handler.function));
+    for (const name of changes) {
+      expect([name, firing(apiCall('lambda', name, callers.person, on(schema)))]).toEqual([name, ['FunctionChangedOutsideDeployment']]);
+      expect([name, firing(apiCall('lambda', name, callers.otherStack, on(schema)))]).toEqual([name, ['FunctionChangedOutsideDeployment']]);
+      expect([name, firing(apiCall('lambda', name, callers.iamUser, on(schema)))]).toEqual([name, ['FunctionChangedOutsideDeployment']]);
+      expect([name, firing(apiCall('lambda', name, callers.deployment, on(schema)))]).toEqual([name, []]);
+    }
+  });
+
+  test('reading a function’s configuration fires nothing', () => {
+    const schema = fn(fnId(stack.schema.handler.function));
+    expect(firing(apiCall('lambda', 'GetFunction20150331v2', callers.person, on(schema)))).toEqual([]);
+    expect(firing(apiCall('lambda', 'ListFunctions20150331', callers.person))).toEqual([]);
+  });
+});
+
+describe('a bucket’s protection changed outside a deployment (review of issue 10)', () => {
+  // The extracts bucket denies reading a processor's prefix to all but its roles, and expires it with the
+  // grant, in its bucket policy and lifecycle; with s3:PutBucketPolicy or s3:PutLifecycleConfiguration
+  // (PowerUserAccess has both) anyone could remove either, and nothing fired.
+  const bucket = { requestParameters: { bucketName: 'gdprcontactbaseline-processorsextracts-abc123' } };
+  const changes = [
+    'PutBucketPolicy',
+    'DeleteBucketPolicy',
+    'PutBucketLifecycle',
+    'DeleteBucketLifecycle',
+    'PutBucketPublicAccessBlock',
+    'DeleteBucketPublicAccessBlock',
+    'PutBucketReplication',
+    'PutBucketVersioning',
+    'PutBucketAcl',
+  ];
+
+  test('a person or another stack changing a bucket’s policy, lifecycle, public access block, replication, versioning or ACL fires; the deployment does not', () => {
+    for (const name of changes) {
+      expect([name, firing(apiCall('s3', name, callers.person, bucket))]).toEqual([name, ['BucketProtectionChanged']]);
+      expect([name, firing(apiCall('s3', name, callers.otherStack, bucket))]).toEqual([name, ['BucketProtectionChanged']]);
+      expect([name, firing(apiCall('s3', name, callers.deployment, bucket))]).toEqual([name, []]);
+    }
+  });
+
+  test('reading a bucket’s policy fires nothing', () => {
+    expect(firing(apiCall('s3', 'GetBucketPolicy', callers.person, bucket))).toEqual([]);
+  });
+});

@@ -93,6 +93,14 @@ describe('who may assume the DPO role (reference configuration)', () => {
     await expect(canAssume('dpo', ssoSession('ContactDpoReadOnly'))).resolves.toBe(false);
   });
 
+  test('nor another permission set whose name is the DPO one, an underscore and more (review of issue 10: _* matched it)', async () => {
+    // AWSReservedSSO_ContactDpo_* also matched AWSReservedSSO_ContactDpo_ReadOnly_<suffix>: the trailing
+    // * of the permission-set form must stand for Identity Center's 16-character suffix only.
+    await expect(canAssume('dpo', ssoSession('ContactDpo_ReadOnly'))).resolves.toBe(false);
+    await expect(canAssume('dpo', ssoSession('ContactDpo_0123456789abcdef'))).resolves.toBe(false);
+    await expect(canAssume('marketing', ssoSession('ContactMarketing_Interns'))).resolves.toBe(false);
+  });
+
   test('nor the DPO permission set of another account, nor the DPO permission set without MFA', async () => {
     await expect(canAssume('dpo', ssoSession('ContactDpo', SSO, '444455556666'))).resolves.toBe(false);
     await expect(canAssume('dpo', ssoSession('ContactDpo'), { 'aws:MultiFactorAuthPresent': 'false' })).resolves.toBe(false);
@@ -171,7 +179,7 @@ describe('the access matrix shows who may assume each role', () => {
   test('the reference roles: their own permission set, with MFA', () => {
     const rows = matrixOf(referenceJson).rows;
     const dpo = rows.find((r) => r.iamRole === roleLogicalId('dpo'));
-    expect(dpo?.assumableBy).toEqual([`arn:aws:iam::${account}:${SSO}/AWSReservedSSO_ContactDpo_* (MFA)`]);
+    expect(dpo?.assumableBy).toEqual([`arn:aws:iam::${account}:${SSO}/AWSReservedSSO_ContactDpo_???????????????? (MFA)`]);
   });
 
   test('with trustAnyMfaPrincipal, the row says that IAM, not the catalog, decides who holds the role', () => {

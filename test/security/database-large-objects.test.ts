@@ -1,0 +1,41 @@
+import type { Client } from 'pg';
+import { Catalog } from '../../lib/catalog/catalog';
+import { databaseSql } from '../../lib/database/database-sql';
+import { migrate } from '../../lib/database/migrator';
+import { defaultConfig } from '../helpers/reference';
+import { startPostgres, TestDatabase } from '../helpers/postgres';
+
+/**
+ * Review of issue 10: every login role may create large objects (lo_create,
+ * lo_from_bytea are PostgreSQL's, executable by PUBLIC; the master user,
+ * being no superuser, cannot revoke them). Sales copies the e-mail addresses
+ * it reads into one, and it outlives the erasure (art. 17) and the retention
+ * purge, which know only the tables of the catalog.
+ *
+ * NOT FIXED on this branch (test.failing): the kit cannot revoke the
+ * functions; a fix has to find and unlink the large objects of login roles
+ * (the purge, the erasure) or refuse to run while one exists. Turn it into a
+ * plain test once it is fixed.
+ */
+let db: TestDatabase;
+let admin: Client;
+
+beforeAll(async () => {
+  db = await startPostgres();
+  admin = db.admin;
+  const sql = databaseSql(Catalog.fromConfig(defaultConfig()));
+  await migrate(admin, sql.migrations, sql.catalogSql);
+});
+afterAll(async () => db?.stop());
+
+test.failing('an address sales copied into a large object is gone once the contact is erased', async () => {
+  const { rows } = await admin.query("INSERT INTO crm.contacts (first_name, email) VALUES ('Léa', 'lea.stash@example.fr') RETURNING id");
+  const id = rows[0].id as string;
+  const stashed = await db
+    .as('sales', async (c) => (await c.query("SELECT lo_from_bytea(0, convert_to((SELECT email FROM crm.contacts WHERE id = $1), 'UTF8')) AS oid", [id])).rows[0].oid)
+    .catch(() => undefined);
+  await admin.query("SELECT gdpr.erase_contact($1, 'art. 17 request of 2026-11-29')", [id]);
+  await admin.query('SELECT * FROM gdpr.purge_expired()');
+  const left = stashed === undefined ? [] : await db.as('sales', async (c) => (await c.query("SELECT convert_from(lo_get($1), 'UTF8') AS v", [stashed]).catch(() => ({ rows: [] }))).rows);
+  expect(left).toEqual([]);
+});

@@ -1,7 +1,7 @@
 import { CfnResource, PolicyValidationPluginReport, PolicyViolation, Validations } from 'aws-cdk-lib';
 import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { reasonProblem, splitNamedAcknowledgment, targetNames } from './acknowledge';
+import { reasonProblem, splitNamedAcknowledgment, targetNames } from '../marks/acknowledge';
 import { clearResolvedCache } from './resolve';
 import type { GdprRule } from './rule';
 import { GDPR_RULES } from './rules';

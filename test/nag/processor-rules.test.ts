@@ -2,7 +2,7 @@ import type { PolicyValidationPluginReport } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { PROCESSOR_LOCATION_METADATA, PROCESSOR_TAG, TRANSFER_MECHANISM_METADATA } from '../../lib/processors/markers';
+import { PROCESSOR_LOCATION_METADATA, PROCESSOR_TAG, TRANSFER_MECHANISM_METADATA } from '../../lib/marks/tags';
 import { newStack, ruleFindingsOn, validate } from './helpers';
 
 const TRUST = 'GDPR-Art28-ProcessorTrustBounded';

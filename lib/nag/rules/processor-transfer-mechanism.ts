@@ -1,6 +1,6 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
-import { PROCESSOR_LOCATION_METADATA, TRANSFER_MECHANISM_METADATA } from '../../processors/markers';
+import { PROCESSOR_LOCATION_METADATA, TRANSFER_MECHANISM_METADATA } from '../../marks/tags';
 import { isEuMemberStateRegion } from '../../residency/regions';
 import type { GdprRule } from '../rule';
 import { allowedRegions, resolved } from '../resolve';

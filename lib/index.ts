@@ -19,7 +19,7 @@ export type { VpnAccessProps, VpnGroupAuthorization, VpnSessionTimeoutHours } fr
 export { InVpcFunction } from './network/in-vpc-function';
 export type { InVpcFunctionProps } from './network/in-vpc-function';
 export type { FunctionEgress } from './network/function-egress';
-export { S3_PREFIX_LISTS } from './network/s3-prefix-lists';
+export { S3_PREFIX_LISTS } from './residency/s3-prefix-lists';
 export { DefaultSecurityGroupCloser } from './network/default-security-group-closer';
 export { ContactDatabase, CONTACT_DATABASE_ENGINE, CONTACT_DATABASE_NAME, CONTACT_DATABASE_PORT, databaseUserArn } from './database/contact-database';
 export type { ContactDatabaseProps, IContactDatabase } from './database/contact-database';

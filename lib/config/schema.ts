@@ -6,7 +6,7 @@ import {
   isAdequacyRegion,
   isEuMemberStateRegion,
 } from '../residency/regions';
-import { PREFIX_LIST_ID_PATTERN, s3PrefixListLookupCommand, shippedS3PrefixListId } from '../network/s3-prefix-lists';
+import { PREFIX_LIST_ID_PATTERN, s3PrefixListLookupCommand, shippedS3PrefixListId } from '../residency/s3-prefix-lists';
 import { cidrsOverlap, isPrivateCidr, parseCidr } from './cidr';
 import { KIT_DATABASE_USERS, unsafeRoleName } from './database-names';
 import { defaultNoteTerms, NOTE_CATEGORIES, NOTE_TERM_PATTERN, NoteCategory } from './note-terms';

@@ -19,7 +19,7 @@ import {
   ReportableError,
   runCustomResource,
 } from './cfn-response';
-import { MigrateAssetHashes, readMigrateAsset } from './migrate-asset';
+import { MigrateAssetHashes, readMigrateAsset } from '../database/migrate-asset';
 
 export interface Credentials {
   readonly user: string;

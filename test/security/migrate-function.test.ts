@@ -13,7 +13,7 @@ import { databaseSql } from '../../lib/database/database-sql';
 import { bundleDir } from '../../lib/runtime/bundles';
 import type { CustomResourceEvent } from '../../lib/runtime/cfn-response';
 import { createMigrateHandler, MigrateHandlerOptions } from '../../lib/runtime/migrate';
-import { CATALOG_SQL_FILE, readMigrateAsset, sha256, stageMigrateAsset } from '../../lib/runtime/migrate-asset';
+import { CATALOG_SQL_FILE, readMigrateAsset, sha256, stageMigrateAsset } from '../../lib/database/migrate-asset';
 import { ContactBaselineStack } from '../../lib/stacks/contact-baseline-stack';
 import { startPostgres, TestDatabase } from '../helpers/postgres';
 import { defaultConfig } from '../helpers/reference';

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { loadMigrations, Migration } from '../database/migrations';
+import { loadMigrations, Migration } from './migrations';
 
 /** The catalog SQL (roles, privileges, purposes) inside the asset. */
 export const CATALOG_SQL_FILE = 'catalog.sql';

@@ -4,7 +4,7 @@ import { App } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { ConfigError } from '../lib/config/errors';
 import { loadConfigFile } from '../lib/config/load';
-import type { BaselineConfig } from '../lib/config/schema';
+import { type BaselineConfig, permittedRegions } from '../lib/config/schema';
 import { addBaselineChecks } from '../lib/nag/baseline-checks';
 import { DateInputError, parseDay, warnEndedGrants } from '../lib/processors/processor-grant-expiry';
 import { addBaselineStacks } from '../lib/stacks/baseline-app';
@@ -69,5 +69,5 @@ addBaselineStacks(app, config);
 if (today) warnEndedGrants(app, today);
 
 // Every check on: the GDPR pack and cdk-nag's reference packs.
-addBaselineChecks(app);
+addBaselineChecks(app, { allowedRegions: permittedRegions(config) });
 app.synth();

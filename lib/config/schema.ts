@@ -9,8 +9,12 @@ import {
 import { PREFIX_LIST_ID_PATTERN, s3PrefixListLookupCommand, shippedS3PrefixListId } from '../residency/s3-prefix-lists';
 import { cidrsOverlap, isPrivateCidr, parseCidr } from './cidr';
 import { KIT_DATABASE_USERS, unsafeRoleName } from './database-names';
+import { AIR_GAPPED_MIN_RETENTION_DAYS, BACKUP_DEFAULTS, BREACH_DEFAULTS, DATABASE_DEFAULTS, RETENTION_DEFAULTS } from './defaults';
 import { defaultNoteTerms, NOTE_CATEGORIES, NOTE_TERM_PATTERN, NoteCategory } from './note-terms';
 import { principalArnProblem } from './principal-arn';
+
+// The defaults live in ./defaults (the constructs read them too); exported here as before.
+export { BACKUP_DEFAULTS, BREACH_DEFAULTS, DATABASE_DEFAULTS, RETENTION_DEFAULTS } from './defaults';
 
 /**
  * The one schema of the configuration. TypeScript types are inferred from it,
@@ -135,9 +139,6 @@ const scheduleExpression = z.string().regex(/^(cron\(\S+ \S+ \S+ \S+ \S+ \S+\)|r
 /** The database user the retention purge signs in as: no catalog role may take the name. */
 export const PURGE_DATABASE_USER = KIT_DATABASE_USERS.purge;
 
-/** Retention purge and recontact defaults (README, "Retention and recontact"). */
-export const RETENTION_DEFAULTS = { recontactDays: 60, purgeSchedule: 'cron(30 2 * * ? *)' } as const;
-
 const retentionSchema = z
   .object({
     /** How many days before the end of its retention a contact is listed in crm.recontact_due. */
@@ -172,14 +173,6 @@ const notesCheckSchema = z
     allowedPhrases: z.array(noteTerm).default([]),
   })
   .strict();
-
-/** Breach detection defaults (README, "Breach detection and the 72-hour clock"). */
-export const BREACH_DEFAULTS = {
-  guardDuty: false,
-  timeZone: 'Europe/Paris',
-  exportAlarm: { megabytesPerHour: 512 },
-  trailRetentionDays: 365,
-} as const;
 
 const breachSchema = z
   .object({
@@ -227,15 +220,6 @@ const cronExpression = z.string().regex(/^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$/, {
  * are replayed from that journal.
  */
 export const ERASURE_JOURNAL_RETENTION_DAYS = 365;
-
-/** The backup defaults, in one place (README, "Backups"). */
-export const BACKUP_DEFAULTS = {
-  schedule: 'cron(0 3 * * ? *)',
-  retentionDays: 35,
-  continuousBackup: true,
-  lock: { minRetentionDays: 7, changeableForDays: 3 },
-  restoreTesting: { schedule: 'cron(0 5 ? * SUN *)' },
-} as const;
 
 const backupSchema = z
   .object({
@@ -393,12 +377,12 @@ const configObject = z
       .strict(),
     database: z
       .object({
-        minCapacity: z.number().min(0).max(256).multipleOf(0.5).default(0.5),
-        maxCapacity: z.number().min(1).max(256).multipleOf(0.5).default(4),
-        backupRetentionDays: z.number().int().min(1).max(35).default(7),
+        minCapacity: z.number().min(0).max(256).multipleOf(0.5).default(DATABASE_DEFAULTS.minCapacity),
+        maxCapacity: z.number().min(1).max(256).multipleOf(0.5).default(DATABASE_DEFAULTS.maxCapacity),
+        backupRetentionDays: z.number().int().min(1).max(35).default(DATABASE_DEFAULTS.backupRetentionDays),
       })
       .strict()
-      .default({ minCapacity: 0.5, maxCapacity: 4, backupRetentionDays: 7 }),
+      .default({ ...DATABASE_DEFAULTS }),
     backup: backupSchema.default({
       schedule: BACKUP_DEFAULTS.schedule,
       retentionDays: BACKUP_DEFAULTS.retentionDays,
@@ -804,8 +788,8 @@ function backupChecks(
   if (continuous && pitrDays > effectiveMax) {
     problem(['database', 'backupRetentionDays'], `continuous backups are kept this long and the vault lock refuses more than its maximum retention (${effectiveMax} days); set at most ${effectiveMax}, or set backup.continuousBackup to false`);
   }
-  if (!backup.copyTarget && minRetention < 7) {
-    problem(['backup', 'lock', 'minRetentionDays'], 'without backup.copyTarget, copies go to a logically air-gapped vault, whose lock keeps recovery points at least 7 days; set at least 7, or name a backup account in backup.copyTarget');
+  if (!backup.copyTarget && minRetention < AIR_GAPPED_MIN_RETENTION_DAYS) {
+    problem(['backup', 'lock', 'minRetentionDays'], `without backup.copyTarget, copies go to a logically air-gapped vault, whose lock keeps recovery points at least ${AIR_GAPPED_MIN_RETENTION_DAYS} days; set at least ${AIR_GAPPED_MIN_RETENTION_DAYS}, or name a backup account in backup.copyTarget`);
   }
 
   const target = backup.copyTarget;

@@ -32545,9 +32545,16 @@ function pseudonymiser(secret) {
 
 // lib/processors/pseudonymisation-key.ts
 var import_client_kms = require("@aws-sdk/client-kms");
+
+// lib/marks/tags.ts
+var PURPOSE_TAG = "gdpr:purpose";
+var PSEUDONYMISATION_PURPOSE = "pseudonymisation";
+var PROCESSOR_TAG = "gdpr:processor";
+
+// lib/processors/pseudonymisation-key.ts
 var EMPTY_STATE = "empty";
 function encryptionContext(processor) {
-  return { "gdpr:purpose": "pseudonymisation", "gdpr:processor": processor };
+  return { [PURPOSE_TAG]: PSEUDONYMISATION_PURPOSE, [PROCESSOR_TAG]: processor };
 }
 async function loadPseudonymisationSecret(options) {
   const { kms, keyId, processor, store } = options;

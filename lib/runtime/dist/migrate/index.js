@@ -5550,7 +5550,7 @@ function expectedFromEnvironment(env = process.env) {
   return { stackId: env.STACK_ID ?? "", logicalResourceId: env.LOGICAL_RESOURCE_ID ?? "", region: env.AWS_REGION ?? "" };
 }
 
-// lib/runtime/migrate-asset.ts
+// lib/database/migrate-asset.ts
 var import_node_crypto2 = require("node:crypto");
 var import_node_fs2 = require("node:fs");
 var import_node_path2 = require("node:path");
@@ -5583,7 +5583,7 @@ function loadMigrations(dir = MIGRATIONS_DIR) {
   return migrations;
 }
 
-// lib/runtime/migrate-asset.ts
+// lib/database/migrate-asset.ts
 var CATALOG_SQL_FILE = "catalog.sql";
 var MIGRATIONS_SUBDIR = "sql";
 var sha256 = (text) => (0, import_node_crypto2.createHash)("sha256").update(text).digest("hex");

@@ -4,7 +4,7 @@ import { App } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { ConfigError } from '../lib/config/errors';
 import { loadConfigFile } from '../lib/config/load';
-import type { BaselineConfig } from '../lib/config/schema';
+import { type BaselineConfig, permittedRegions } from '../lib/config/schema';
 import { addBaselineChecks } from '../lib/nag/baseline-checks';
 import { DateInputError, parseDay, warnEndedGrants } from '../lib/processors/processor-grant-expiry';
 import { BundleError } from '../lib/runtime/bundles';
@@ -83,5 +83,5 @@ try {
 }
 
 // Every check on: the GDPR pack and cdk-nag's reference packs.
-addBaselineChecks(app);
+addBaselineChecks(app, { allowedRegions: permittedRegions(config) });
 app.synth();

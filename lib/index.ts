@@ -19,7 +19,7 @@ export type { VpnAccessProps, VpnGroupAuthorization, VpnSessionTimeoutHours } fr
 export { InVpcFunction } from './network/in-vpc-function';
 export type { InVpcFunctionProps } from './network/in-vpc-function';
 export type { FunctionEgress } from './network/function-egress';
-export { S3_PREFIX_LISTS } from './network/s3-prefix-lists';
+export { S3_PREFIX_LISTS } from './residency/s3-prefix-lists';
 export { DefaultSecurityGroupCloser } from './network/default-security-group-closer';
 export { ContactDatabase, CONTACT_DATABASE_ENGINE, CONTACT_DATABASE_NAME, CONTACT_DATABASE_PORT, databaseUserArn } from './database/contact-database';
 export type { ContactDatabaseProps, IContactDatabase } from './database/contact-database';
@@ -33,7 +33,7 @@ export { DateInputError, endedTrust, GRANT_EXPIRED_WARNING, parseDay, warnEndedG
 export type { EndedTrust } from './processors/processor-grant-expiry';
 export { ExtractsBucket } from './processors/extracts-bucket';
 export type { ExtractsBucketProps, ProcessorPrefixOptions } from './processors/extracts-bucket';
-export { PROCESSOR_LOCATION_METADATA, PROCESSOR_TAG, TRANSFER_MECHANISM_METADATA } from './processors/markers';
+export { PROCESSOR_LOCATION_METADATA, PROCESSOR_TAG, TRANSFER_MECHANISM_METADATA } from './marks/tags';
 export { extractPlan, extractQuery } from './processors/extract-plan';
 export type { ExtractPlan, RelatedRows } from './processors/extract-plan';
 export { pseudonymiser, PSEUDONYM_KEY_BYTES } from './processors/pseudonym';
@@ -58,7 +58,7 @@ export { DETECTIONS, GUARDDUTY_DETECTION, INVOCATION_DETECTION } from './breach/
 export type { Deployment, Detection, ExpectedInvoker } from './breach/detections';
 export { supervisoryAuthority } from './breach/authorities';
 export { renderBreachRunbook } from './review/breach-runbook';
-export { DPO_NOTIFICATION_PURPOSE, PURPOSE_TAG, RETENTION_PURGE_PURPOSE } from './nag/purpose-tags';
+export { DPO_NOTIFICATION_PURPOSE, PURPOSE_TAG, RETENTION_PURGE_PURPOSE } from './marks/tags';
 export { ContactBaselineStack } from './stacks/contact-baseline-stack';
 export type { ContactBaselineStackProps } from './stacks/contact-baseline-stack';
 export { GdprChecks, GDPR_PACK_NAME } from './nag/gdpr-checks';
@@ -66,8 +66,8 @@ export { GDPR_RULES } from './nag/rules';
 export type { GdprRule } from './nag/rule';
 export { DATA_ACCESS_ACTIONS } from './nag/rules/no-wildcard-data-access';
 export { addBaselineChecks } from './nag/baseline-checks';
-export { acknowledge, qualifyRuleId } from './nag/acknowledge';
-export type { AcknowledgeOptions } from './nag/acknowledge';
+export { acknowledge, qualifyRuleId } from './marks/acknowledge';
+export type { AcknowledgeOptions } from './marks/acknowledge';
 export { SchemaMigrations } from './database/schema-migrations';
 export type { SchemaMigrationsProps } from './database/schema-migrations';
 export { databaseSql, renderDatabaseSql } from './database/database-sql';

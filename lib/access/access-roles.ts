@@ -5,7 +5,8 @@ import { Construct } from 'constructs';
 import type { AccessRole, Catalog } from '../catalog/catalog';
 import { principalArnProblem } from '../config/principal-arn';
 import { databaseUserArn } from '../database/contact-database';
-import { acknowledge } from '../nag/acknowledge';
+import { acknowledge } from '../marks/acknowledge';
+import { CATEGORIES_TAG, ROLE_TAG } from '../marks/tags';
 
 /** The name of the role for schema and operations; no catalog role may take it. */
 export const OPERATOR_ROLE_NAME = 'operator';
@@ -176,9 +177,9 @@ export class AccessRoles extends Construct {
       ],
       roles: [role],
     });
-    Tags.of(role).add('gdpr:role', entry.name);
+    Tags.of(role).add(ROLE_TAG, entry.name);
     // Tag values cannot hold commas: categories are separated by spaces.
-    Tags.of(role).add('gdpr:categories', categories.length > 0 ? categories.join(' ') : 'none');
+    Tags.of(role).add(CATEGORIES_TAG, categories.length > 0 ? categories.join(' ') : 'none');
     return { role, policy, databaseUserArn: userArn };
   }
 
@@ -219,8 +220,8 @@ export class AccessRoles extends Construct {
       'cloudwatch:GetMetricData and cloudwatch:ListMetrics support no resource-level permissions (Resource must be *); metrics hold counters about the database, never personal data.',
       { finding: 'Resource::*' },
     );
-    Tags.of(role).add('gdpr:role', OPERATOR_ROLE_NAME);
-    Tags.of(role).add('gdpr:categories', 'none');
+    Tags.of(role).add(ROLE_TAG, OPERATOR_ROLE_NAME);
+    Tags.of(role).add(CATEGORIES_TAG, 'none');
     return { role, policy };
   }
 }

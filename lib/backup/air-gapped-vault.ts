@@ -2,11 +2,12 @@ import { Duration, Names, RemovalPolicy } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { AIR_GAPPED_MIN_RETENTION_DAYS } from '../config/defaults';
 import { CustomerManagedKey } from '../keys/customer-managed-key';
 import { vaultAccessPolicy } from './vault-access-policy';
 
-/** AWS Backup's floor for the minimum retention of a logically air-gapped vault. */
-export const AIR_GAPPED_MIN_RETENTION_DAYS = 7;
+/** AWS Backup's floor for the minimum retention of a logically air-gapped vault (kept with the configuration's defaults). */
+export { AIR_GAPPED_MIN_RETENTION_DAYS };
 
 export interface AirGappedBackupVaultProps {
   /** What the vault holds, shown on its key. */

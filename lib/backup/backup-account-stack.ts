@@ -1,7 +1,6 @@
 import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { BaselineConfig, permittedRegions } from '../config/schema';
-import { ALLOWED_REGIONS_CONTEXT } from '../residency/regions';
+import type { BaselineConfig } from '../config/schema';
 import { copyVaultName } from './copy-vault';
 import { LockedBackupVault } from './locked-vault';
 
@@ -41,7 +40,6 @@ export class BackupAccountStack extends Stack {
       ...props,
       env: { account: target.account, region: target.region ?? config.environment.region },
     });
-    this.node.setContext(ALLOWED_REGIONS_CONTEXT, permittedRegions(config));
     this.productionStackName = props.productionStackName;
 
     const { retentionDays, lock } = config.backup;

@@ -5,7 +5,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { ContactDatabase } from '../database/contact-database';
-import { acknowledge } from '../nag/acknowledge';
+import { acknowledge } from '../marks/acknowledge';
 import { AirGappedBackupVault } from './air-gapped-vault';
 import { BackupFailureNotifications } from './backup-failure-notifications';
 import { CONTACT_BACKUP_DEFAULTS } from './defaults';

@@ -5,7 +5,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
-import { acknowledge } from '../nag/acknowledge';
+import { acknowledge } from '../marks/acknowledge';
 import { CONTACT_BACKUP_DEFAULTS } from './defaults';
 
 export interface DatabaseRestoreTestingProps {

@@ -7,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { DeadLetterQueue } from '../lifecycle/dead-letter-queue';
-import { DPO_NOTIFICATION_PURPOSE, PURPOSE_TAG } from '../nag/purpose-tags';
+import { DPO_NOTIFICATION_PURPOSE, PURPOSE_TAG } from '../marks/tags';
 import { restrictToOwnAccount } from '../network/endpoint-policies';
 import { InVpcFunction } from '../network/in-vpc-function';
 import { bundleDir } from '../runtime/bundles';

@@ -4,18 +4,18 @@ import { join } from 'node:path';
 import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
-import { reasonProblem, splitNamedAcknowledgment, targetNamesTemplateResource } from '../nag/acknowledge';
+import { reasonProblem, splitNamedAcknowledgment, targetNamesTemplateResource } from '../marks/acknowledge';
 import { GdprChecks, GDPR_PACK_NAME } from '../nag/gdpr-checks';
 import { GDPR_RULES } from '../nag/rules';
-import { PROCESSOR_TAG } from '../processors/markers';
+import { PROCESSOR_TAG } from '../marks/tags';
 import { endedTrust, endedTrustMessage, parseDay } from '../processors/processor-grant-expiry';
-import { ALLOWED_REGIONS_CONTEXT, DEFAULT_ALLOWED_REGIONS } from '../residency/regions';
+import { DEFAULT_ALLOWED_REGIONS } from '../residency/regions';
 import { controlTowerRules, findCfnGuard, guardTemplates } from './guard';
 import { InputError, TemplateInput } from './templates';
 
-/** The rule packs `check` can run; GDPR always runs. */
-export const PACKS: Record<string, () => NagPack> = {
-  gdpr: () => new GdprChecks(),
+/** The rule packs `check` can run, given the allowed regions (the GDPR pack's prop); GDPR always runs. */
+export const PACKS: Record<string, (allowedRegions: readonly string[]) => NagPack> = {
+  gdpr: (allowedRegions) => new GdprChecks(undefined, { allowedRegions }),
   'aws-solutions': () => new AwsSolutionsChecks(),
   hipaa: () => new HIPAASecurityChecks(),
   nist: () => new NIST80053R5Checks(),
@@ -167,10 +167,9 @@ const RULES_BY_ID = new Map(GDPR_RULES.map((r) => [`${GDPR_PACK_NAME}-${r.id}`, 
 export function checkTemplates(inputs: readonly TemplateInput[], options: CheckOptions = {}): CheckResult {
   const outdir = mkdtempSync(join(tmpdir(), 'gdpr-check-'));
   try {
-    const app = new App({
-      outdir,
-      context: { [ALLOWED_REGIONS_CONTEXT]: [...(options.allowedRegions ?? DEFAULT_ALLOWED_REGIONS)] },
-    });
+    const app = new App({ outdir });
+    // An empty list is no list (as before): the EU member-state regions.
+    const allowedRegions = options.allowedRegions?.length ? options.allowedRegions : DEFAULT_ALLOWED_REGIONS;
     const findings: Finding[] = [];
     const acknowledged: Acknowledgment[] = [];
     const ignoredAcknowledgments: IgnoredAcknowledgment[] = [];
@@ -201,7 +200,7 @@ export function checkTemplates(inputs: readonly TemplateInput[], options: CheckO
         }
       }
       for (const key of packs) {
-        const pack = PACKS[key]();
+        const pack = PACKS[key](allowedRegions);
         for (const violation of pack.validateScope(stack).violations) {
           for (const where of violation.violatingResources) {
             const logicalId = (where.constructPath ?? '').split('/').pop() as string;

@@ -6,339 +6,33 @@ import {
   isAdequacyRegion,
   isEuMemberStateRegion,
 } from '../residency/regions';
-import { PREFIX_LIST_ID_PATTERN, s3PrefixListLookupCommand, shippedS3PrefixListId } from '../network/s3-prefix-lists';
+import { PREFIX_LIST_ID_PATTERN, s3PrefixListLookupCommand, shippedS3PrefixListId } from '../residency/s3-prefix-lists';
 import { cidrsOverlap, isPrivateCidr, parseCidr } from './cidr';
-import { KIT_DATABASE_USERS, unsafeRoleName } from './database-names';
-import { defaultNoteTerms, NOTE_CATEGORIES, NOTE_TERM_PATTERN, NoteCategory } from './note-terms';
-import { principalArnProblem } from './principal-arn';
+import { BACKUP_DEFAULTS, BREACH_DEFAULTS, DATABASE_DEFAULTS, RETENTION_DEFAULTS } from './defaults';
+import { backupChecks, backupSchema } from './sections/backup';
+import { breachSchema } from './sections/breach';
+import { categorySchema, consentPurposeSchema, roleSchema, SPECIAL_CATEGORY_CONDITIONS, trustChecks } from './sections/catalog';
+import { accountId, acmCertificateArn, cidr, list, type Problem, regionName, samlProviderArn, str } from './sections/common';
+import { lifecycleChecks, notesCheckSchema, retentionSchema } from './sections/retention';
+import { subcontractorChecks, subcontractorSchema, TRANSFER_MECHANISMS } from './sections/subcontractors';
+
+// The defaults live in ./defaults (the constructs read them too); exported here as before.
+export { BACKUP_DEFAULTS, BREACH_DEFAULTS, DATABASE_DEFAULTS, RETENTION_DEFAULTS } from './defaults';
+// The sections' constants, exported here as before.
+export { ERASURE_JOURNAL_RETENTION_DAYS } from './sections/backup';
+export { LEGAL_BASES, SPECIAL_CATEGORY_CONDITIONS } from './sections/catalog';
+export { PURGE_DATABASE_USER } from './sections/retention';
+export { TRANSFER_MECHANISMS } from './sections/subcontractors';
 
 /**
  * The one schema of the configuration. TypeScript types are inferred from it,
- * the JSON Schema for editors is generated from it (lib/config/config.schema.json),
- * and every check on the configuration lives here.
+ * the JSON Schema for editors is generated from it (lib/config/config.schema.json).
+ * Each section's fields, and the checks that relate its fields, live in
+ * lib/config/sections/<section>.ts; this file puts them together and holds the
+ * checks across sections (residency, network, VPN, catalog).
  */
-
-const IDENTIFIER = /^[a-z][a-z0-9_]{0,30}$/;
-const identifier = (what: string) =>
-  z.string().regex(IDENTIFIER, {
-    message: `${what} must be lower-case letters, digits or _ starting with a letter, at most 31 characters (it becomes a PostgreSQL and IAM name)`,
-  });
-
-/** A catalog role's name: an identifier that is no SQL keyword, reserved name or user of the kit (lib/config/database-names.ts). */
-const roleName = identifier('a role name').superRefine((name, ctx) => {
-  const why = IDENTIFIER.test(name) ? unsafeRoleName(name) : undefined;
-  if (why) ctx.addIssue({ code: 'custom', message: why });
-});
-
-const accountId = z.string().regex(/^\d{12}$/, { message: 'an AWS account id is exactly 12 digits' });
-
-const regionName = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d{1,2}$/, {
-  message: 'an AWS region name looks like eu-west-3',
-});
-
-const cidr = z.string().refine((v) => parseCidr(v) !== undefined, {
-  message: 'must be an IPv4 CIDR block such as 10.40.0.0/16',
-});
-
-const acmCertificateArn = z.string().regex(/^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, {
-  message: 'must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<uuid>)',
-});
-
-const samlProviderArn = z.string().regex(/^arn:aws:iam::\d{12}:saml-provider\/[\w+=,.@-]{1,128}$/, {
-  message: 'must be an IAM SAML provider ARN (arn:aws:iam::<account>:saml-provider/<name>)',
-});
-
-/** Art. 6(1) lawful bases. */
-export const LEGAL_BASES = [
-  'consent',
-  'contract',
-  'legal-obligation',
-  'vital-interests',
-  'public-task',
-  'legitimate-interests',
-] as const;
-
-/** Art. 9(2) conditions that lift the ban on processing special categories. */
-export const SPECIAL_CATEGORY_CONDITIONS = [
-  'explicit-consent',
-  'employment-social-security',
-  'vital-interests',
-  'not-for-profit-body',
-  'made-public-by-data-subject',
-  'legal-claims',
-  'substantial-public-interest',
-  'health-or-social-care',
-  'public-health',
-  'archiving-research-statistics',
-] as const;
 
 export const VPN_SESSION_TIMEOUT_HOURS = [8, 10, 12, 24] as const;
-
-const categorySchema = z
-  .object({
-    name: identifier('a category name'),
-    description: z.string().min(1),
-    purpose: z.string().min(1, { message: 'every category needs a purpose (art. 5(1)(b))' }),
-    legalBasis: z.enum(LEGAL_BASES),
-    retentionDays: z
-      .number()
-      .int({ message: 'retention is a whole number of days' })
-      .min(1, { message: 'retention must be at least 1 day; data kept 0 days should not be collected' })
-      .max(3650, { message: 'retention longer than 10 years needs a legal obligation the kit cannot check; at most 3650 days' }),
-    sensitivity: z.enum(['standard', 'special']).default('standard'),
-    specialCategoryCondition: z.enum(SPECIAL_CATEGORY_CONDITIONS).optional(),
-    /**
-     * Removed: which columns identify a person is declared next to the column
-     * in the SQL schema (`category:<name>;identifying`), not here. Kept only to
-     * tell a configuration that still sets it where the marking went.
-     */
-    directIdentifier: z
-      .unknown()
-      .refine(() => false, {
-        message:
-          "removed: which columns identify a person is now marked in the database schema, next to each column ('category:<name>;identifying' in lib/database/sql), and a pseudonymised extract refuses a category with such a column; delete directIdentifier",
-      })
-      .optional()
-      .meta({ deprecated: true, description: "Removed: identifying columns are marked in the database schema ('category:<name>;identifying')", not: {} }),
-  })
-  .strict();
-
-const roleSchema = z
-  .object({
-    name: roleName,
-    description: z.string().min(1),
-    reads: z.array(z.string()).default([]),
-    writes: z.array(z.string()).default([]),
-    vpnGroupId: z.string().min(1).optional(),
-    specialCategoryJustification: z.string().min(20, {
-      message: 'a justification for special-category access must say why, in at least 20 characters',
-    }).optional(),
-    consentPurpose: identifier('a consent purpose').optional(),
-    flags: z.array(z.string()).default([]),
-    dataSubjectRights: z.boolean().default(false),
-    /** Owns the relationship: reads crm.recontact_due, the contacts approaching the end of their retention. */
-    recontact: z.boolean().default(false),
-    /**
-     * Who may assume this role (`ArnLike aws:PrincipalArn`): roles or users of the stack's account, or the
-     * Identity Center roles of one permission set (`.../AWSReservedSSO_<PermissionSet>_*`). Required unless
-     * `access.trustAnyMfaPrincipal` is true.
-     */
-    trustedPrincipalArns: z.array(z.string()).default([]),
-  })
-  .strict();
-
-/** An EventBridge schedule: cron(...) with six fields, or rate(...). */
-const scheduleExpression = z.string().regex(/^(cron\(\S+ \S+ \S+ \S+ \S+ \S+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/, {
-  message: 'an EventBridge schedule is cron(minutes hours day-of-month month day-of-week year), such as cron(30 2 * * ? *), or rate(1 day)',
-});
-
-/** The database user the retention purge signs in as: no catalog role may take the name. */
-export const PURGE_DATABASE_USER = KIT_DATABASE_USERS.purge;
-
-/** Retention purge and recontact defaults (README, "Retention and recontact"). */
-export const RETENTION_DEFAULTS = { recontactDays: 60, purgeSchedule: 'cron(30 2 * * ? *)' } as const;
-
-const retentionSchema = z
-  .object({
-    /** How many days before the end of its retention a contact is listed in crm.recontact_due. */
-    recontactDays: z
-      .number()
-      .int({ message: 'a whole number of days' })
-      .min(1, { message: 'list contacts at least 1 day before the end of their retention' })
-      .max(365, { message: 'at most 365 days before the end of retention (a longer window lists contacts who are not going anywhere)' })
-      .default(RETENTION_DEFAULTS.recontactDays),
-    /** When the retention purge runs (UTC). */
-    purgeSchedule: scheduleExpression.default(RETENTION_DEFAULTS.purgeSchedule),
-  })
-  .strict();
-
-const noteTerm = z.string().max(60).regex(NOTE_TERM_PATTERN, {
-  message: "a term is letters, digits, spaces, hyphens or apostrophes, optionally ending with * (any ending), such as musulman* or trade union",
-});
-const noteTermLists = z
-  .object({ fr: z.array(noteTerm).default([]), en: z.array(noteTerm).default([]) })
-  .strict();
-
-const notesCheckSchema = z
-  .object({
-    /** Terms added to the shipped lists, per category and language. */
-    extraTerms: z
-      .object(Object.fromEntries(Object.keys(NOTE_CATEGORIES).map((c) => [c, noteTermLists.optional()])) as Record<NoteCategory, z.ZodOptional<typeof noteTermLists>>)
-      .strict()
-      .default({}),
-    /** Shipped terms not to look for (as written in lib/config/note-terms.ts). */
-    excludedTerms: z.array(z.string()).default([]),
-    /** Phrases never flagged (names of institutions, streets), added to the shipped ones. */
-    allowedPhrases: z.array(noteTerm).default([]),
-  })
-  .strict();
-
-/** Breach detection defaults (README, "Breach detection and the 72-hour clock"). */
-export const BREACH_DEFAULTS = {
-  guardDuty: false,
-  timeZone: 'Europe/Paris',
-  exportAlarm: { megabytesPerHour: 512 },
-  trailRetentionDays: 365,
-} as const;
-
-const breachSchema = z
-  .object({
-    /** GuardDuty with RDS Protection is enabled in the account: route its findings on the database to the DPO. */
-    guardDuty: z.boolean().default(BREACH_DEFAULTS.guardDuty),
-    /** Time zone the DPO reads the 72-hour deadline in (IANA name). */
-    timeZone: z
-      .string()
-      .refine((tz) => { try { new Intl.DateTimeFormat('en-GB', { timeZone: tz }); return true; } catch { return false; } }, {
-        message: 'an IANA time zone such as Europe/Paris',
-      })
-      .default(BREACH_DEFAULTS.timeZone),
-    /** Unusual export volume: data sent by the database to its clients in one hour. */
-    exportAlarm: z
-      .object({
-        megabytesPerHour: z
-          .number()
-          .int({ message: 'a whole number of megabytes' })
-          .min(1, { message: 'at least 1 MB per hour' })
-          .max(1_000_000, { message: 'at most 1000000 MB (1 TB) per hour' })
-          .default(BREACH_DEFAULTS.exportAlarm.megabytesPerHour),
-      })
-      .strict()
-      .default({ ...BREACH_DEFAULTS.exportAlarm }),
-    /** How long the trail's log files are kept (at least a year: the breach register, art. 33(5)). */
-    trailRetentionDays: z.number().int().min(365, { message: 'keep the trail at least 365 days: it documents breaches (art. 33(5))' }).max(3650).default(BREACH_DEFAULTS.trailRetentionDays),
-  })
-  .strict();
-
-const consentPurposeSchema = z
-  .object({
-    name: identifier('a consent purpose name'),
-    description: z.string().min(1),
-  })
-  .strict();
-
-/** An AWS Backup / EventBridge cron expression: six fields, such as cron(0 3 * * ? *). */
-const cronExpression = z.string().regex(/^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$/, {
-  message: 'an AWS cron expression has six fields (minutes hours day-of-month month day-of-week year), such as cron(0 3 * * ? *)',
-});
-
-/**
- * How long the PostgreSQL log group keeps the erasure journal (lib/database:
- * one year). Recovery points must not outlive it: after a restore, erasures
- * are replayed from that journal.
- */
-export const ERASURE_JOURNAL_RETENTION_DAYS = 365;
-
-/** The backup defaults, in one place (README, "Backups"). */
-export const BACKUP_DEFAULTS = {
-  schedule: 'cron(0 3 * * ? *)',
-  retentionDays: 35,
-  continuousBackup: true,
-  lock: { minRetentionDays: 7, changeableForDays: 3 },
-  restoreTesting: { schedule: 'cron(0 5 ? * SUN *)' },
-} as const;
-
-const backupSchema = z
-  .object({
-    /** When the daily (or other) snapshot is taken and copied out of reach. */
-    schedule: cronExpression.default(BACKUP_DEFAULTS.schedule),
-    /** How long each snapshot and its isolated copy are kept. */
-    retentionDays: z
-      .number()
-      .int({ message: 'retention is a whole number of days' })
-      .min(1, { message: 'a recovery point must be kept at least 1 day' })
-      .max(3650)
-      .default(BACKUP_DEFAULTS.retentionDays),
-    /** AWS Backup continuous backup (point-in-time restore) of the cluster, kept database.backupRetentionDays. */
-    continuousBackup: z.boolean().default(BACKUP_DEFAULTS.continuousBackup),
-    /**
-     * The vault every recovery point is copied to, in another account the
-     * production account cannot reach. Without it, copies go to a logically
-     * air-gapped vault of the production account.
-     */
-    copyTarget: z
-      .object({
-        account: accountId,
-        /** @default - the region of the environment */
-        region: regionName.optional(),
-      })
-      .strict()
-      .optional(),
-    /** Vault lock in compliance mode, on every vault. */
-    lock: z
-      .object({
-        minRetentionDays: z.number().int().min(1).max(36500).default(BACKUP_DEFAULTS.lock.minRetentionDays),
-        /** The erasure deadline: no recovery point outlives it. @default - retentionDays */
-        maxRetentionDays: z.number().int().min(1).max(36500).optional(),
-        changeableForDays: z
-          .number()
-          .int()
-          .min(3, { message: 'AWS Backup needs at least 3 days before a compliance-mode lock becomes immutable' })
-          .max(36500)
-          .default(BACKUP_DEFAULTS.lock.changeableForDays),
-      })
-      .strict()
-      .default({ ...BACKUP_DEFAULTS.lock }),
-    /** When AWS Backup restores the latest snapshot to prove it can be restored. */
-    restoreTesting: z
-      .object({ schedule: cronExpression.default(BACKUP_DEFAULTS.restoreTesting.schedule) })
-      .strict()
-      .default({ ...BACKUP_DEFAULTS.restoreTesting }),
-  })
-  .strict();
-
-/** Art. 46 and 45: how personal data may leave the EU. */
-export const TRANSFER_MECHANISMS = ['adequacy-decision', 'standard-contractual-clauses', 'binding-corporate-rules'] as const;
-
-/** A calendar date, YYYY-MM-DD (UTC). */
-const isoDate = (what: string) =>
-  z
-    .string({ error: (issue) => (issue.input === undefined ? `${what}; write it YYYY-MM-DD` : undefined) })
-    .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'a date is written YYYY-MM-DD, such as 2027-12-31' })
-    // Judged only once the format is right, so a malformed date gets one line, not two.
-    .refine((v) => !/^\d{4}-\d{2}-\d{2}$/.test(v) || (!Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v)), {
-      message: 'not a calendar date',
-    });
-
-const subcontractorSchema = z
-  .object({
-    name: identifier('a subcontractor name'),
-    accountId,
-    externalId: z
-      .string()
-      .min(16, { message: 'the external id the processor passes to sts:AssumeRole must be at least 16 characters (agree a random value with the processor)' })
-      .max(1224)
-      .regex(/^[\w+=,.@:/-]+$/, { message: 'an external id uses letters, digits and + = , . @ : / - _ only' }),
-    purpose: z.string().min(1, { message: 'a processor processes for one stated purpose (art. 28(3)(a)); say which' }),
-    categories: z.array(z.string()).min(1, { message: 'name the data categories the processor receives' }),
-    contractReference: z
-      .string({
-        error: (issue) =>
-          issue.input === undefined ? 'a processor needs a data processing agreement (art. 28(3)); give its reference' : undefined,
-      })
-      .min(1, { message: 'a processor needs a data processing agreement (art. 28(3)); give its reference' }),
-    location: regionName,
-    startDate: isoDate('the first day the processor may access its extracts'),
-    expiryDate: isoDate('a grant without an expiry date is refused: give the last day of the contract'),
-    transferMechanism: z
-      .object({
-        type: z.enum(TRANSFER_MECHANISMS),
-        reference: z.string().min(5, { message: 'name the decision, the clauses or the rules (with their date or version)' }),
-      })
-      .strict()
-      .optional(),
-    specialCategoryJustification: z
-      .string()
-      .min(20, { message: 'a justification for sending special-category data to a processor must say why, in at least 20 characters' })
-      .optional(),
-    pseudonymised: z.boolean().default(true),
-    identifiedReason: z
-      .string()
-      .min(20, { message: 'say why the processor must know who each person is, in at least 20 characters' })
-      .optional(),
-    consentPurpose: identifier('a consent purpose').optional(),
-    extractRetentionDays: z.number().int().min(1).max(365).default(30),
-  })
-  .strict();
 
 const configObject = z
   .object({
@@ -393,12 +87,12 @@ const configObject = z
       .strict(),
     database: z
       .object({
-        minCapacity: z.number().min(0).max(256).multipleOf(0.5).default(0.5),
-        maxCapacity: z.number().min(1).max(256).multipleOf(0.5).default(4),
-        backupRetentionDays: z.number().int().min(1).max(35).default(7),
+        minCapacity: z.number().min(0).max(256).multipleOf(0.5).default(DATABASE_DEFAULTS.minCapacity),
+        maxCapacity: z.number().min(1).max(256).multipleOf(0.5).default(DATABASE_DEFAULTS.maxCapacity),
+        backupRetentionDays: z.number().int().min(1).max(35).default(DATABASE_DEFAULTS.backupRetentionDays),
       })
       .strict()
-      .default({ minCapacity: 0.5, maxCapacity: 4, backupRetentionDays: 7 }),
+      .default({ ...DATABASE_DEFAULTS }),
     backup: backupSchema.default({
       schedule: BACKUP_DEFAULTS.schedule,
       retentionDays: BACKUP_DEFAULTS.retentionDays,
@@ -455,8 +149,6 @@ export function configSchemaAt(now?: () => Date) {
 export const configSchema = configSchemaAt();
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const list = (v: unknown): any[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /**
  * Checks that relate several fields. They run even when other fields are
@@ -465,7 +157,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
  */
 function crossFieldChecks(value: unknown, ctx: z.RefinementCtx, now: (() => Date) | undefined): void {
   const cfg = (value ?? {}) as any;
-  const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const problem: Problem = (path, message) => ctx.addIssue({ code: 'custom', path, message });
 
   // Residency (art. 44-49).
   const allowed = list(cfg.residency?.allowedRegions ?? DEFAULT_ALLOWED_REGIONS);
@@ -638,193 +330,9 @@ function crossFieldChecks(value: unknown, ctx: z.RefinementCtx, now: (() => Date
   subcontractorChecks(cfg, categories, roleNames, now?.(), problem);
 }
 
-/** Who may assume a role: listed principals of the account, or an explicit opt-in to any MFA principal. */
-function trustChecks(cfg: any, role: any, at: (string | number)[], problem: (path: (string | number)[], message: string) => void): void {
-  const field = at[0] === 'access' ? 'operatorTrustedPrincipalArns' : 'trustedPrincipalArns';
-  const arns = list(role?.trustedPrincipalArns);
-  const account = str(cfg.environment?.account);
-  arns.forEach((arn, j) => {
-    const why = typeof arn === 'string' ? principalArnProblem(arn, account) : undefined;
-    if (why) problem([...at, field, j], why);
-  });
-  if (arns.length === 0 && cfg.access?.trustAnyMfaPrincipal !== true) {
-    problem(
-      [...at, field],
-      `say who may assume ${str(role?.name) ? `the ${str(role?.name)} role` : 'this role'}, such as arn:aws:iam::${account ?? '<account>'}:role/aws-reserved/sso.amazonaws.com/<region>/AWSReservedSSO_<PermissionSet>_*; or set access.trustAnyMfaPrincipal: true, which lets IAM, not the catalog, decide who holds it`,
-    );
-  }
-}
-
-const DAY_MS = 86_400_000;
-const utcDay = (date: string): number | undefined => {
-  const t = Date.parse(`${date}T00:00:00Z`);
-  return /^\d{4}-\d{2}-\d{2}$/.test(date) && !Number.isNaN(t) ? t : undefined;
-};
-
-/** Processors (art. 28) and transfers (art. 44-46): every grant is bounded, justified and minimal. */
-function subcontractorChecks(
-  cfg: any,
-  categories: ReadonlyMap<string, any>,
-  roleNames: ReadonlySet<string>,
-  now: Date | undefined,
-  problem: (path: (string | number)[], message: string) => void,
-): void {
-  const names = new Set<string>();
-  const purposes = list(cfg.consentPurposes).map((p) => p?.name);
-  const today = now ? Math.floor(now.getTime() / DAY_MS) * DAY_MS : undefined;
-  list(cfg.subcontractors).forEach((sub, i) => {
-    const at = (...path: (string | number)[]) => ['subcontractors', i, ...path];
-    const name = str(sub?.name);
-    if (name && names.has(name)) problem(at('name'), 'duplicate subcontractor; each processor is declared once');
-    if (name) names.add(name);
-    if (name && roleNames.has(`extract_${name}`)) {
-      problem(at('name'), `its extract database user extract_${name} would be the role of the same name; rename the role or the subcontractor`);
-    }
-
-    const pseudonymised = sub?.pseudonymised !== false;
-    let special = false;
-    const retentions: number[] = [];
-    list(sub?.categories).forEach((catName, j) => {
-      if (typeof catName !== 'string') return;
-      const cat = categories.get(catName);
-      if (!cat) {
-        problem(at('categories', j), `unknown category; declared categories: ${[...categories.keys()].join(', ')}`);
-        return;
-      }
-      if (typeof cat.retentionDays === 'number') retentions.push(cat.retentionDays);
-      if (cat.sensitivity === 'special') {
-        special = true;
-        if (!sub.specialCategoryJustification) {
-          problem(at('categories', j), `${catName} is a special category (art. 9); a processor receives it only with a specialCategoryJustification that says why, or remove it`);
-        }
-      }
-    });
-    if (!special && sub?.specialCategoryJustification) {
-      problem(at('specialCategoryJustification'), 'the processor receives no special category; remove the justification');
-    }
-    if (!pseudonymised && !sub?.identifiedReason) {
-      problem(at('pseudonymised'), 'an extract that names people needs identifiedReason: why the processor must know who each person is (art. 25(1), 32(1)(a) favour pseudonymised data)');
-    }
-    if (pseudonymised && sub?.identifiedReason) {
-      problem(at('identifiedReason'), 'only an identified extract (pseudonymised: false) takes a reason; remove it');
-    }
-    if (typeof sub?.consentPurpose === 'string' && !purposes.includes(sub.consentPurpose)) {
-      problem(at('consentPurpose'), `unknown consent purpose; declared consentPurposes: ${purposes.join(', ') || '(none)'}`);
-    }
-    const shortest = retentions.length > 0 ? Math.min(...retentions) : undefined;
-    if (shortest !== undefined && typeof sub?.extractRetentionDays === 'number' && sub.extractRetentionDays > shortest) {
-      problem(at('extractRetentionDays'), `an extract must not outlive the shortest retention of its categories (${shortest} days)`);
-    }
-
-    const start = typeof sub?.startDate === 'string' ? utcDay(sub.startDate) : undefined;
-    const expiry = typeof sub?.expiryDate === 'string' ? utcDay(sub.expiryDate) : undefined;
-    if (start !== undefined && expiry !== undefined && expiry <= start) {
-      problem(at('expiryDate'), `the grant must end after it starts (startDate ${sub.startDate})`);
-    } else if (expiry !== undefined && today !== undefined && expiry <= today) {
-      problem(
-        at('expiryDate'),
-        `the grant expired (access ends at 00:00 UTC on its expiry date; today is ${new Date(today).toISOString().slice(0, 10)}); renew the contract and move the date, or remove the subcontractor`,
-      );
-    }
-
-    const location = str(sub?.location);
-    if (location && !isEuMemberStateRegion(location) && !sub?.transferMechanism) {
-      const where = isAdequacyRegion(location) ? `${location} is ${ADEQUACY_REGIONS[location]}` : `${location} is not an EU member-state region`;
-      problem(
-        at('transferMechanism'),
-        `${where}: a transfer outside the EU needs its mechanism (art. 44-46): { type: ${TRANSFER_MECHANISMS.join(' | ')}, reference }`,
-      );
-    }
-    if (location && isEuMemberStateRegion(location) && sub?.transferMechanism) {
-      problem(at('transferMechanism'), `${location} (${EU_MEMBER_STATE_REGIONS[location]}) is in the EU: no transfer takes place; remove the mechanism`);
-    }
-  });
-}
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/** Retention, recontact and the notes check. */
-function lifecycleChecks(cfg: any, problem: (path: (string | number)[], message: string) => void): void {
-  const shipped = new Map(defaultNoteTerms().map((t) => [t.toLowerCase(), t]));
-  list(cfg.notesCheck?.excludedTerms).forEach((term, i) => {
-    if (typeof term === 'string' && !shipped.has(term.toLowerCase())) {
-      problem(['notesCheck', 'excludedTerms', i], 'not a shipped term; name it exactly as lib/config/note-terms.ts writes it (a term you added yourself is removed from extraTerms instead)');
-    }
-  });
-}
-/* eslint-enable @typescript-eslint/no-explicit-any */
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/**
- * Backups (art. 5(1)(e), 32(1)(c), 44): they must not outlive the storage
- * limitation bound nor the erasure journal, their copy target must be
- * another account in an allowed region, and the lock must admit every
- * recovery point the plan makes.
- */
-function backupChecks(
-  cfg: any,
-  permitted: readonly string[],
-  longest: number | undefined,
-  problem: (path: (string | number)[], message: string) => void,
-): void {
-  const backup = cfg.backup ?? {};
-  const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
-  const retention = num(backup.retentionDays) ?? BACKUP_DEFAULTS.retentionDays;
-  const lock = backup.lock ?? {};
-  const minRetention = num(lock.minRetentionDays) ?? BACKUP_DEFAULTS.lock.minRetentionDays;
-  const maxRetention = num(lock.maxRetentionDays);
-  const continuous = backup.continuousBackup !== false;
-  const pitrDays = num(cfg.database?.backupRetentionDays) ?? 7;
-  const bound = longest === undefined ? ERASURE_JOURNAL_RETENTION_DAYS : Math.min(longest, ERASURE_JOURNAL_RETENTION_DAYS);
-  const why = longest !== undefined && longest <= ERASURE_JOURNAL_RETENTION_DAYS
-    ? `the longest category retention (${longest} days)`
-    : `the erasure journal (the PostgreSQL log group keeps it ${ERASURE_JOURNAL_RETENTION_DAYS} days)`;
-
-  if (retention > bound) {
-    problem(['backup', 'retentionDays'], `backups must not outlive ${why}; set at most ${bound}`);
-  }
-  if (maxRetention !== undefined) {
-    if (maxRetention > bound) {
-      problem(['backup', 'lock', 'maxRetentionDays'], `the lock's maximum retention is the erasure deadline and must not exceed ${why}; set at most ${bound}`);
-    }
-    if (maxRetention < retention) {
-      problem(['backup', 'lock', 'maxRetentionDays'], `the lock would refuse every snapshot kept backup.retentionDays (${retention}); set at least ${retention}`);
-    }
-    if (maxRetention < minRetention) {
-      problem(['backup', 'lock', 'maxRetentionDays'], `must be at least backup.lock.minRetentionDays (${minRetention})`);
-    }
-  }
-  if (minRetention > retention) {
-    problem(['backup', 'lock', 'minRetentionDays'], `the lock would refuse every snapshot kept backup.retentionDays (${retention}); set at most ${retention}`);
-  }
-  if (continuous && minRetention > pitrDays) {
-    problem(['database', 'backupRetentionDays'], `continuous backups are kept this long and the vault lock refuses less than backup.lock.minRetentionDays (${minRetention}); set at least ${minRetention}, or set backup.continuousBackup to false`);
-  }
-  const effectiveMax = maxRetention ?? retention;
-  if (continuous && pitrDays > effectiveMax) {
-    problem(['database', 'backupRetentionDays'], `continuous backups are kept this long and the vault lock refuses more than its maximum retention (${effectiveMax} days); set at most ${effectiveMax}, or set backup.continuousBackup to false`);
-  }
-  if (!backup.copyTarget && minRetention < 7) {
-    problem(['backup', 'lock', 'minRetentionDays'], 'without backup.copyTarget, copies go to a logically air-gapped vault, whose lock keeps recovery points at least 7 days; set at least 7, or name a backup account in backup.copyTarget');
-  }
-
-  const target = backup.copyTarget;
-  if (target && typeof target === 'object') {
-    const account = str(target.account);
-    const region = str(target.region);
-    const envAccount = str(cfg.environment?.account);
-    const envRegion = str(cfg.environment?.region);
-    if (account && envAccount && account === envAccount) {
-      problem(['backup', 'copyTarget', 'account'], 'copies in the production account are within its reach; name a separate backup account, or remove backup.copyTarget to use a logically air-gapped vault');
-    }
-    if (region && !permitted.includes(region)) {
-      problem(['backup', 'copyTarget', 'region'], `a copy of the contact data must stay in an allowed region: ${permitted.join(', ')}`);
-    } else if (region && envRegion && region !== envRegion) {
-      problem(['backup', 'copyTarget', 'region'], `AWS Backup cannot copy Aurora recovery points to another account and another region in one copy; use the environment region ${envRegion}`);
-    }
-  }
-}
-/* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** The configuration as written (before defaults). */
 export type BaselineConfigInput = z.input<typeof configSchema>;

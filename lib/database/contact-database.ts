@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct, IConstruct } from 'constructs';
+import { DATABASE_DEFAULTS } from '../config/defaults';
 import { CustomerManagedKey } from '../keys/customer-managed-key';
 
 /** The engine every part of the kit targets (SQL is written for it). */
@@ -111,8 +112,8 @@ export class ContactDatabase extends Construct implements IContactDatabase {
 
   constructor(scope: Construct, id: string, props: ContactDatabaseProps) {
     super(scope, id);
-    const minCapacity = props.minCapacity ?? 0.5;
-    const maxCapacity = props.maxCapacity ?? 4;
+    const minCapacity = props.minCapacity ?? DATABASE_DEFAULTS.minCapacity;
+    const maxCapacity = props.maxCapacity ?? DATABASE_DEFAULTS.maxCapacity;
     if (maxCapacity < minCapacity) {
       throw new Error(`ContactDatabase: maxCapacity (${maxCapacity}) must be at least minCapacity (${minCapacity})`);
     }
@@ -178,7 +179,7 @@ export class ContactDatabase extends Construct implements IContactDatabase {
       copyTagsToSnapshot: true,
       parameterGroup: this.parameterGroup,
       cloudwatchLogsExports: ['postgresql'],
-      backup: { retention: props.backupRetention ?? Duration.days(7) },
+      backup: { retention: props.backupRetention ?? Duration.days(DATABASE_DEFAULTS.backupRetentionDays) },
       serverlessV2MinCapacity: minCapacity,
       serverlessV2MaxCapacity: maxCapacity,
       monitoringInterval: Duration.seconds(60),

@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import type { Catalog } from '../catalog/catalog';
 import { InVpcFunction } from '../network/in-vpc-function';
 import { BundleError, bundleDir, bundledMigrations } from '../runtime/bundles';
-import { migrationsList, stageMigrateAsset } from '../runtime/migrate-asset';
+import { migrationsList, stageMigrateAsset } from './migrate-asset';
 import { CONTACT_DATABASE_NAME, CONTACT_DATABASE_PORT, ContactDatabase } from './contact-database';
 import { databaseSql } from './database-sql';
 

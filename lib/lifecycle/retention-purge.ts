@@ -8,7 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { PURGE_DATABASE_USER } from '../config/schema';
 import { CONTACT_DATABASE_NAME, CONTACT_DATABASE_PORT, type IContactDatabase } from '../database/contact-database';
-import { PURPOSE_TAG, RETENTION_PURGE_PURPOSE } from '../nag/purpose-tags';
+import { PURPOSE_TAG, RETENTION_PURGE_PURPOSE } from '../marks/tags';
 import { InVpcFunction } from '../network/in-vpc-function';
 import { bundleDir } from '../runtime/bundles';
 import { DeadLetterQueue } from './dead-letter-queue';

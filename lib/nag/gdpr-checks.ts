@@ -1,9 +1,10 @@
 import { CfnResource, PolicyValidationPluginReport, PolicyViolation, Validations } from 'aws-cdk-lib';
 import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { reasonProblem, splitNamedAcknowledgment, targetNames } from './acknowledge';
+import { reasonProblem, splitNamedAcknowledgment, targetNames } from '../marks/acknowledge';
+import { DEFAULT_ALLOWED_REGIONS } from '../residency/regions';
 import { clearResolvedCache } from './resolve';
-import type { GdprRule } from './rule';
+import type { GdprRule, GdprRuleContext } from './rule';
 import { GDPR_RULES } from './rules';
 
 export const GDPR_PACK_NAME = 'GDPR';
@@ -13,6 +14,17 @@ interface RecordedAcknowledgment {
   readonly id: string;
   readonly reason: unknown;
   readonly scope: IConstruct;
+}
+
+export interface GdprChecksProps extends NagPackProps {
+  /**
+   * The regions the app may use: a stack, a backup copy, a region named in a
+   * resource or a processor's location outside them is a finding, and the
+   * region guard must deny every other one. The kit's entry points pass the
+   * configuration's (`permittedRegions(config)`).
+   * @default - every EU member-state region (DEFAULT_ALLOWED_REGIONS)
+   */
+  readonly allowedRegions?: readonly string[];
 }
 
 /** How one finding stands against the acknowledgments above its resource. */
@@ -36,10 +48,16 @@ export class GdprChecks extends NagPack {
   public readonly name = GDPR_PACK_NAME;
   public override readonly ruleIds = GDPR_RULES.map((r) => `${GDPR_PACK_NAME}-${r.id}`);
   private refused: PolicyViolation[] = [];
+  private readonly ruleContext: GdprRuleContext;
 
-  constructor(scope?: IConstruct, props?: NagPackProps) {
-    super(scope, props);
+  constructor(scope?: IConstruct, props: GdprChecksProps = {}) {
+    const { allowedRegions, ...nagProps } = props;
+    super(scope, nagProps);
     this.packName = GDPR_PACK_NAME;
+    if (allowedRegions !== undefined && allowedRegions.length === 0) {
+      throw new Error('GdprChecks allowedRegions must name at least one region; got []');
+    }
+    this.ruleContext = { allowedRegions: [...(allowedRegions ?? DEFAULT_ALLOWED_REGIONS)] };
   }
 
   public override validateScope(scope: IConstruct): PolicyValidationPluginReport {
@@ -57,7 +75,7 @@ export class GdprChecks extends NagPack {
       let result: NagRuleResult | undefined;
       let error: Error | undefined;
       try {
-        result = rule.check(node);
+        result = rule.check(node, this.ruleContext);
       } catch (err) {
         error = err as Error;
       }

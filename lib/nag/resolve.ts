@@ -1,5 +1,4 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
-import { ALLOWED_REGIONS_CONTEXT, DEFAULT_ALLOWED_REGIONS } from '../residency/regions';
 
 /** A resource as it appears in the synthesized template, tokens resolved. */
 export interface ResolvedResource {
@@ -94,11 +93,5 @@ export function asArray(value: unknown): unknown[] {
 
 export function isTrue(value: unknown): boolean {
   return value === true || value === 'true' || value === 'True';
-}
-
-/** The regions the node's stack may use: set by the stack from its configuration, EU member states otherwise. */
-export function allowedRegions(node: CfnResource): readonly string[] {
-  const fromContext = node.node.tryGetContext(ALLOWED_REGIONS_CONTEXT) as unknown;
-  return Array.isArray(fromContext) && fromContext.length > 0 ? (fromContext as string[]) : DEFAULT_ALLOWED_REGIONS;
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */

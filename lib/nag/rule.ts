@@ -20,5 +20,11 @@ export interface GdprRule {
   /** How to make the resource compliant. */
   readonly fix: string;
   /** Returns NOT_APPLICABLE for resource types it does not check; one finding per way of failing. */
-  readonly check: (node: CfnResource) => NagRuleResult;
+  readonly check: (node: CfnResource, context: GdprRuleContext) => NagRuleResult;
+}
+
+/** What the pack tells every rule: its props, never the construct tree's context. */
+export interface GdprRuleContext {
+  /** The regions the app may use (`GdprChecksProps.allowedRegions`). */
+  readonly allowedRegions: readonly string[];
 }

@@ -134,7 +134,7 @@ export function renderRulesMarkdown(rules: readonly GdprRule[] = GDPR_RULES): st
       `Rule ids read \`${GDPR_PACK_NAME}-<article>-<WhatIsRequired>\`, so a finding names the article it protects. ` +
       `${levels} A rule that can fail in several ways reports each as \`${GDPR_PACK_NAME}-<rule>[<finding>]\`, acknowledged on its own. ` +
       'Acknowledge a finding only where the rule truly does not apply, on the one construct it concerns, with `acknowledge` ' +
-      '(`lib/nag/acknowledge.ts`) and a reason of at least 30 characters that a reviewer can judge.',
+      '(`lib/marks/acknowledge.ts`) and a reason of at least 30 characters that a reviewer can judge.',
     '',
     '| Rule id | GDPR article | Level | Triggered by | How to fix | How to acknowledge when it does not apply |',
     '| --- | --- | --- | --- | --- | --- |',

@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { DefaultSecurityGroupCloser } from './default-security-group-closer';
 import { cloudFormationResponseStatement, ENDPOINT_ACTIONS, ownAccountStatement, restrictToOwnAccount } from './endpoint-policies';
 import { registerFunctionEgress } from './function-egress';
-import { PREFIX_LIST_ID_PATTERN, s3PrefixListLookupCommand, shippedS3PrefixListId } from './s3-prefix-lists';
+import { PREFIX_LIST_ID_PATTERN, s3PrefixListLookupCommand, shippedS3PrefixListId } from '../residency/s3-prefix-lists';
 
 export interface ContactNetworkProps {
   /** IPv4 range of the VPC, /16 to /24. */
@@ -23,7 +23,7 @@ export interface ContactNetworkProps {
   /**
    * Id of the region's S3 prefix list (`com.amazonaws.<region>.s3`): the only
    * addresses besides the interface endpoints the kit's functions may reach on 443.
-   * @default - the id shipped with the kit for the stack region (lib/network/s3-prefix-lists.ts); required where none is shipped
+   * @default - the id shipped with the kit for the stack region (lib/residency/s3-prefix-lists.ts); required where none is shipped
    */
   readonly s3PrefixListId?: string;
 }

@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { CustomerManagedKey } from '../keys/customer-managed-key';
-import { acknowledge } from '../nag/acknowledge';
+import { acknowledge } from '../marks/acknowledge';
 
 export interface ExtractsBucketProps {
   /**

@@ -9,13 +9,13 @@ import type { Subcontractor } from '../catalog/catalog';
 import { CONTACT_DATABASE_NAME, CONTACT_DATABASE_PORT, type IContactDatabase } from '../database/contact-database';
 import { loadMigrations } from '../database/migrations';
 import { schemaColumns, type SchemaColumn } from '../database/schema-columns';
-import { acknowledge } from '../nag/acknowledge';
+import { acknowledge } from '../marks/acknowledge';
 import { InVpcFunction } from '../network/in-vpc-function';
 import { isEuMemberStateRegion } from '../residency/regions';
 import { bundleDir } from '../runtime/bundles';
 import { type ExtractPlan, extractPlan } from './extract-plan';
 import type { ExtractsBucket } from './extracts-bucket';
-import { PROCESSOR_LOCATION_METADATA, PROCESSOR_TAG, TRANSFER_MECHANISM_METADATA } from './markers';
+import { CATEGORIES_TAG, CONTRACT_TAG, EXPIRES_TAG, PROCESSOR_LOCATION_METADATA, PROCESSOR_TAG, PURPOSE_TAG, TRANSFER_MECHANISM_METADATA } from '../marks/tags';
 import { EMPTY_STATE, encryptionContext } from './pseudonymisation-key';
 
 
@@ -101,10 +101,10 @@ export class ProcessorGrant extends Construct {
     const cfnRole = this.role.node.defaultChild as iam.CfnRole;
     // Set on the resource itself (not through an aspect), so the rules see them before synthesis too.
     cfnRole.tags.setTag(PROCESSOR_TAG, processor.name);
-    cfnRole.tags.setTag('gdpr:purpose', tagValue(processor.purpose));
-    cfnRole.tags.setTag('gdpr:contract', tagValue(processor.contractReference));
-    cfnRole.tags.setTag('gdpr:expires', processor.expiryDate);
-    cfnRole.tags.setTag('gdpr:categories', processor.categories.map((c) => c.name).join(' '));
+    cfnRole.tags.setTag(PURPOSE_TAG, tagValue(processor.purpose));
+    cfnRole.tags.setTag(CONTRACT_TAG, tagValue(processor.contractReference));
+    cfnRole.tags.setTag(EXPIRES_TAG, processor.expiryDate);
+    cfnRole.tags.setTag(CATEGORIES_TAG, processor.categories.map((c) => c.name).join(' '));
     cfnRole.addMetadata(PROCESSOR_LOCATION_METADATA, processor.location);
     if (processor.transferMechanism) {
       cfnRole.addMetadata(TRANSFER_MECHANISM_METADATA, `${processor.transferMechanism.type}: ${processor.transferMechanism.reference}`);

@@ -1,5 +1,6 @@
 import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { PSEUDONYM_KEY_BYTES } from './pseudonym';
+import { PROCESSOR_TAG, PSEUDONYMISATION_PURPOSE, PURPOSE_TAG } from '../marks/tags';
 
 /**
  * Where a processor's wrapped (KMS-encrypted) pseudonymisation secret is
@@ -30,7 +31,7 @@ export const EMPTY_STATE = 'empty';
  * (`kms:EncryptionContext:gdpr:processor`).
  */
 export function encryptionContext(processor: string): Record<string, string> {
-  return { 'gdpr:purpose': 'pseudonymisation', 'gdpr:processor': processor };
+  return { [PURPOSE_TAG]: PSEUDONYMISATION_PURPOSE, [PROCESSOR_TAG]: processor };
 }
 
 export interface LoadSecretOptions {

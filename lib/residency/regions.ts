@@ -64,5 +64,3 @@ export const GLOBAL_SERVICE_ACTIONS: readonly string[] = [
   'notifications:*',
 ];
 
-/** Context key through which a stack tells the GDPR rules its allowed regions. */
-export const ALLOWED_REGIONS_CONTEXT = 'gdpr-contact-baseline:allowedRegions';

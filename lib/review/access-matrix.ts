@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import type { Migration } from '../database/migrations';
 import { relationOf, schemaColumns } from '../database/schema-columns';
+import { iamWildcardMatch } from '../nag/iam';
 import type { SynthesizedStack } from './policies';
 import { readable } from './readable';
 
@@ -30,7 +31,7 @@ export interface MatrixRow {
 function assumableBy(trust: any): string[] {
   const out: string[] = [];
   for (const s of asList(trust?.Statement)) {
-    if (s?.Effect !== 'Allow' || !asList(s.Action).some((a: any) => glob(String(a)).test('sts:AssumeRole'))) continue;
+    if (s?.Effect !== 'Allow' || !asList(s.Action).some((a: any) => iamWildcardMatch(String(a), 'sts:AssumeRole'))) continue;
     const principal = s.Principal ?? {};
     for (const service of asList(principal.Service)) out.push(`service ${readable(service)}`);
     for (const federated of asList(principal.Federated)) out.push(`federated ${JSON.stringify(readable(federated))}`);
@@ -45,7 +46,6 @@ function assumableBy(trust: any): string[] {
 }
 
 const asList = (v: unknown): any[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
-const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
 
 interface Statement {
   effect: string;
@@ -68,9 +68,9 @@ function statementsOf(documents: any[]): Statement[] {
 /** Resources on which the statements allow an action (unconditional denies removed; conditions such as the region guard ignored). */
 function allowed(statements: Statement[], action: string): string[] {
   const grants = (effect: string) =>
-    statements.filter((s) => s.effect === effect && s.actions.some((a) => glob(a).test(action))).flatMap((s) => s.resources);
-  const denied = statements.filter((s) => s.effect === 'Deny' && !s.conditional && s.actions.some((a) => glob(a).test(action))).flatMap((s) => s.resources);
-  return [...new Set(grants('Allow').filter((r) => !denied.some((d) => glob(d).test(r))))];
+    statements.filter((s) => s.effect === effect && s.actions.some((a) => iamWildcardMatch(a, action))).flatMap((s) => s.resources);
+  const denied = statements.filter((s) => s.effect === 'Deny' && !s.conditional && s.actions.some((a) => iamWildcardMatch(a, action))).flatMap((s) => s.resources);
+  return [...new Set(grants('Allow').filter((r) => !denied.some((d) => iamWildcardMatch(d, r))))];
 }
 
 interface UserPrivileges {

@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { join } from 'node:path';
 import type { GeneratedFile } from './outputs';
+import { ROLE_TAG } from '../marks/tags';
 import { readable, target } from './readable';
 
 /** A synthesized stack template with its name. */
@@ -56,7 +57,7 @@ export function policyDocuments(stacks: readonly SynthesizedStack[]): { files: G
       switch (r.Type) {
         case 'AWS::IAM::Role': {
           const tags = Object.fromEntries((p.Tags ?? []).map((t: any) => [t.Key, t.Value]));
-          add(join(name, 'iam-roles', `${id}.json`), 'IAM role', id, description(r) || tags['gdpr:role'] || '', {
+          add(join(name, 'iam-roles', `${id}.json`), 'IAM role', id, description(r) || tags[ROLE_TAG] || '', {
             role: id,
             description: p.Description,
             maxSessionDuration: p.MaxSessionDuration,

@@ -7,7 +7,7 @@ import { join, relative, sep } from 'node:path';
 import { build, type Plugin, version } from 'esbuild';
 import { loadMigrations } from '../database/migrations';
 import { BUNDLES_DIR, BundleManifest, BundleRecord, DEFAULT_EXTERNAL, HandlerName, HANDLERS, type HandlerSpec, MANIFEST_FILE, sha256Of } from './bundles';
-import { migrationsList } from './migrate-asset';
+import { migrationsList } from '../database/migrate-asset';
 
 /** The repository the handlers are built from. */
 export const REPO_ROOT = join(__dirname, '..', '..');

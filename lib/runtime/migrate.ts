@@ -21,8 +21,8 @@ import {
   ReportableError,
   runCustomResource,
 } from './cfn-response';
+import { MigrateAssetHashes, readMigrateAsset } from '../database/migrate-asset';
 import { EMBEDDED_MIGRATIONS } from './embedded-migrations';
-import { MigrateAssetHashes, readMigrateAsset } from './migrate-asset';
 
 export { EMBEDDED_MIGRATIONS };
 

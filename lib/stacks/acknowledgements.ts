@@ -1,5 +1,5 @@
 import type { IConstruct } from 'constructs';
-import { acknowledge } from '../nag/acknowledge';
+import { acknowledge } from '../marks/acknowledge';
 import type { ContactBaselineStack } from './contact-baseline-stack';
 
 const INLINE_POLICY_PACKS = ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'];

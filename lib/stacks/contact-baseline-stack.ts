@@ -17,7 +17,6 @@ import { RetentionPurge } from '../lifecycle/retention-purge';
 import { ContactNetwork } from '../network/contact-network';
 import { VpnAccess } from '../network/vpn-access';
 import { ProcessorGrants } from '../processors/processor-grants';
-import { ALLOWED_REGIONS_CONTEXT } from '../residency/regions';
 import { assertOneAwsCdkLib } from '../package/one-aws-cdk-lib';
 import { RegionGuard } from '../residency/region-guard';
 import { acknowledgeBaselineFindings } from './acknowledgements';
@@ -72,7 +71,6 @@ export class ContactBaselineStack extends Stack {
     });
     this.zones = config.network.availabilityZones ?? [`${config.environment.region}a`, `${config.environment.region}b`];
     this.catalog = Catalog.fromConfig(config);
-    this.node.setContext(ALLOWED_REGIONS_CONTEXT, [...this.catalog.permittedRegions]);
 
     this.logsKey = new CustomerManagedKey(this, 'LogsKey', {
       description: 'CloudWatch log groups of the contact baseline (flow, VPN and database logs)',

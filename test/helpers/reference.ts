@@ -3,7 +3,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { addBaselineChecks } from '../../lib/nag/baseline-checks';
 import { loadConfigFile } from '../../lib/config/load';
-import type { BaselineConfig } from '../../lib/config/schema';
+import { type BaselineConfig, permittedRegions } from '../../lib/config/schema';
 import { ContactBaselineStack } from '../../lib/stacks/contact-baseline-stack';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
@@ -24,7 +24,7 @@ export function defaultConfigInput(): Record<string, any> {
 export function referenceStack(config: BaselineConfig = defaultConfig()): ContactBaselineStack {
   // As in bin/app.ts: aws-cdk-lib's built-in CloudFormation validator is off (cfn-lint runs it in CI).
   const app = new App({ builtinCloudFormationValidation: false });
-  addBaselineChecks(app);
+  addBaselineChecks(app, { allowedRegions: permittedRegions(config) });
   return new ContactBaselineStack(app, 'GdprContactBaseline', { config });
 }
 

@@ -1,7 +1,7 @@
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
-import { acknowledge, qualifyRuleId, reasonProblem, splitNamedAcknowledgment } from '../../lib/nag/acknowledge';
+import { acknowledge, qualifyRuleId, reasonProblem, splitNamedAcknowledgment } from '../../lib/marks/acknowledge';
 import { clusterProps, findingsOn, isolatedVpc, newStack, ruleFindingsOn, validate } from './helpers';
 
 const IAM_AUTH = 'GDPR-Art32-DatabaseIamAuth';

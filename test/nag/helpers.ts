@@ -3,7 +3,7 @@ import type { PolicyValidationPluginReport } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type { Construct, IConstruct } from 'constructs';
-import { GdprChecks } from '../../lib/nag/gdpr-checks';
+import { GdprChecks, type GdprChecksProps } from '../../lib/nag/gdpr-checks';
 
 /** The account and region every rule test deploys to unless it says otherwise. */
 export const PARIS = { account: '111122223333', region: 'eu-west-3' } as const;
@@ -16,9 +16,9 @@ export function newStack(props: StackProps = { env: PARIS }, id = 'S'): Stack {
   return new Stack(new App(), id, props);
 }
 
-/** Runs the GDPR pack over a scope; fails the test if a rule threw instead of judging. */
-export function validate(scope: IConstruct): PolicyValidationPluginReport {
-  const report = new GdprChecks().validateScope(scope);
+/** Runs the GDPR pack (with its props: the allowed regions) over a scope; fails the test if a rule threw instead of judging. */
+export function validate(scope: IConstruct, props?: GdprChecksProps): PolicyValidationPluginReport {
+  const report = new GdprChecks(undefined, props).validateScope(scope);
   const errors = report.violations.filter((v) => v.description.startsWith('Rule threw an error'));
   if (errors.length > 0) {
     const [first] = errors;

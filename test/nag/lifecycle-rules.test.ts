@@ -10,7 +10,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { DPO_NOTIFICATION_PURPOSE, PURPOSE_TAG, RETENTION_PURGE_PURPOSE } from '../../lib/nag/purpose-tags';
+import { DPO_NOTIFICATION_PURPOSE, PURPOSE_TAG, RETENTION_PURGE_PURPOSE } from '../../lib/marks/tags';
 import { clusterProps, isolatedVpc, logicalIdOf, newStack, ruleFindingsOn, validate } from './helpers';
 
 const TRAIL = 'GDPR-Art33-TrailEncryptedAndValidated';

@@ -6,7 +6,6 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { PolicyValidationPluginReport } from 'aws-cdk-lib';
 import { regionGuardStatementJson } from '../../lib/residency/guard-statement';
 import { RegionGuard } from '../../lib/residency/region-guard';
-import { ALLOWED_REGIONS_CONTEXT } from '../../lib/residency/regions';
 import { newStack, PARIS, ruleFindingsOn, validate } from './helpers';
 
 const STACK_REGION = 'GDPR-Art44-StackRegionAllowed';
@@ -39,11 +38,10 @@ describe(STACK_REGION, () => {
     expect(ruleFindingsOn(validate(stack), topic, STACK_REGION)).toEqual([STACK_REGION]);
   });
 
-  test('compliant: London once the stack lists it in its allowed regions', () => {
+  test('compliant: London once the pack lists it in its allowed regions', () => {
     const stack = newStack({ env: { account: PARIS.account, region: 'eu-west-2' } });
-    stack.node.setContext(ALLOWED_REGIONS_CONTEXT, ['eu-west-3', 'eu-west-2']);
     const topic = topicIn(stack);
-    expect(ruleFindingsOn(validate(stack), topic, STACK_REGION)).toEqual([]);
+    expect(ruleFindingsOn(validate(stack, { allowedRegions: ['eu-west-3', 'eu-west-2'] }), topic, STACK_REGION)).toEqual([]);
   });
 
   test('compliant: a stack pinned to Paris', () => {
@@ -52,12 +50,11 @@ describe(STACK_REGION, () => {
     expect(ruleFindingsOn(validate(stack), topic, STACK_REGION)).toEqual([]);
   });
 
-  test('non-compliant: the allowed regions of the stack replace the EU default, they do not extend it', () => {
-    // Given a stack that allows only Frankfurt, deployed to Paris
+  test('non-compliant: the allowed regions of the pack replace the EU default, they do not extend it', () => {
+    // Given a pack that allows only Frankfurt, and a stack deployed to Paris
     const stack = newStack();
-    stack.node.setContext(ALLOWED_REGIONS_CONTEXT, ['eu-central-1']);
     const topic = topicIn(stack);
-    expect(ruleFindingsOn(validate(stack), topic, STACK_REGION)).toEqual([STACK_REGION]);
+    expect(ruleFindingsOn(validate(stack, { allowedRegions: ['eu-central-1'] }), topic, STACK_REGION)).toEqual([STACK_REGION]);
   });
 });
 
@@ -85,11 +82,10 @@ describe(REFERENCES, () => {
     report = validate(stack);
 
     const londonStack = newStack();
-    londonStack.node.setContext(ALLOWED_REGIONS_CONTEXT, ['eu-west-3', 'eu-west-2']);
     londonLogs = new logs.LogGroup(londonStack, 'LondonKeyLogs', {
       encryptionKey: kms.Key.fromKeyArn(londonStack, 'LondonKey', 'arn:aws:kms:eu-west-2:111122223333:key/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d'),
     });
-    londonReport = validate(londonStack);
+    londonReport = validate(londonStack, { allowedRegions: ['eu-west-3', 'eu-west-2'] });
   });
 
   test('non-compliant: a KMS key ARN in us-east-1 is reported as Region::us-east-1', () => {

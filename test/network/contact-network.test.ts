@@ -7,7 +7,7 @@ import { CONTACT_DATABASE_PORT } from '../../lib/database/contact-database';
 import { ContactNetwork, resolveS3PrefixListId } from '../../lib/network/contact-network';
 import { CLOUDFORMATION_RESPONSES_SID, OWN_ACCOUNT_SID } from '../../lib/network/endpoint-policies';
 import { InVpcFunction } from '../../lib/network/in-vpc-function';
-import { S3_PREFIX_LISTS, s3PrefixListLookupCommand } from '../../lib/network/s3-prefix-lists';
+import { S3_PREFIX_LISTS, s3PrefixListLookupCommand } from '../../lib/residency/s3-prefix-lists';
 import { EU_MEMBER_STATE_REGIONS, ADEQUACY_REGIONS } from '../../lib/residency/regions';
 import type { ContactBaselineStack } from '../../lib/stacks/contact-baseline-stack';
 import { withChange } from '../helpers/config';

@@ -67,9 +67,9 @@ function insecureApp(example: string): string {
     "const marketing = new Stack(app, 'Marketing', { env: { account: '111122223333', region: 'eu-west-3' } });",
     "new s3.Bucket(marketing, 'Uploads'); // no customer-managed key, no TLS-only policy, no access logs",
   ].join('\n');
-  const result = withImport.replace(/^addBaselineChecks\(app\)/m, `${bucket}\naddBaselineChecks(app)`);
+  const result = withImport.replace(/^addBaselineChecks\(app\b/m, `${bucket}\naddBaselineChecks(app`);
   if (!result.includes("new s3.Bucket(marketing, 'Uploads')") || !result.includes('import { App, Stack }')) {
-    throw new Error('README.md: the library example no longer imports App alone and calls addBaselineChecks(app); update test/package/package.ts');
+    throw new Error('README.md: the library example no longer imports App alone and calls addBaselineChecks(app, ...); update test/package/package.ts');
   }
   return result;
 }

@@ -5,7 +5,7 @@ import { Catalog, type Subcontractor } from '../../lib/catalog/catalog';
 import { databaseSql } from '../../lib/database/database-sql';
 import { GdprChecks } from '../../lib/nag/gdpr-checks';
 import { ExtractsBucket } from '../../lib/processors/extracts-bucket';
-import { PROCESSOR_LOCATION_METADATA, TRANSFER_MECHANISM_METADATA } from '../../lib/processors/markers';
+import { PROCESSOR_LOCATION_METADATA, TRANSFER_MECHANISM_METADATA } from '../../lib/marks/tags';
 import { ProcessorGrant } from '../../lib/processors/processor-grant';
 import type { ContactBaselineStack } from '../../lib/stacks/contact-baseline-stack';
 import { defaultConfig, referenceStack, referenceTemplate } from '../helpers/reference';

@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { loadMigrations } from '../../lib/database/migrations';
 import { bundleHandlers, bundlesStale, REPO_ROOT } from '../../lib/runtime/build';
 import { BUNDLES_DIR, HANDLERS, MANIFEST_FILE, readBundleManifest, type HandlerName } from '../../lib/runtime/bundles';
-import { migrationsList } from '../../lib/runtime/migrate-asset';
+import { migrationsList } from '../../lib/database/migrate-asset';
 
 const NAMES = Object.keys(HANDLERS) as HandlerName[];
 

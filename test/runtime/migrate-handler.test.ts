@@ -6,7 +6,7 @@ import { databaseSql } from '../../lib/database/database-sql';
 import { bundleDir } from '../../lib/runtime/bundles';
 import type { CustomResourceEvent } from '../../lib/runtime/cfn-response';
 import { createMigrateHandler } from '../../lib/runtime/migrate';
-import { stageMigrateAsset } from '../../lib/runtime/migrate-asset';
+import { stageMigrateAsset } from '../../lib/database/migrate-asset';
 import { defaultConfig } from '../helpers/reference';
 import { startPostgres, TestDatabase } from '../helpers/postgres';
 import { httpSender, ResponseServer, startResponseServer } from './response-server';

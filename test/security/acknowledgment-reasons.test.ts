@@ -1,6 +1,6 @@
 import { App, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { acknowledge, reasonProblem } from '../../lib/nag/acknowledge';
+import { acknowledge, reasonProblem } from '../../lib/marks/acknowledge';
 import { PARIS, ruleFindingsOn, validate } from '../nag/helpers';
 
 /*

@@ -9,7 +9,7 @@ import { formatHuman, formatJson } from '../../lib/check/format';
 import { checkTemplates } from '../../lib/check/run';
 import { loadTemplates } from '../../lib/check/templates';
 import { runCli } from '../../lib/cli/gdpr-baseline';
-import { acknowledge } from '../../lib/nag/acknowledge';
+import { acknowledge } from '../../lib/marks/acknowledge';
 import { GdprChecks } from '../../lib/nag/gdpr-checks';
 import { findingsOn, logicalIdOf, PARIS, ruleFindingsOn, validate } from '../nag/helpers';
 

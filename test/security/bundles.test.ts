@@ -11,7 +11,7 @@ import { migration } from '../../lib/database/migrations';
 import { BUNDLES_DIR, MANIFEST_FILE } from '../../lib/runtime/bundles';
 import type { CustomResourceEvent } from '../../lib/runtime/cfn-response';
 import { createMigrateHandler, EMBEDDED_MIGRATIONS } from '../../lib/runtime/migrate';
-import { stageMigrateAsset } from '../../lib/runtime/migrate-asset';
+import { stageMigrateAsset } from '../../lib/database/migrate-asset';
 import { defaultConfig } from '../helpers/reference';
 
 /** A copy of the built bundles to tamper with. */

@@ -14,7 +14,7 @@ import { bundleDir } from '../../lib/runtime/bundles';
 import type { CustomResourceEvent } from '../../lib/runtime/cfn-response';
 import { migration } from '../../lib/database/migrations';
 import { createMigrateHandler, EMBEDDED_MIGRATIONS, MigrateHandlerOptions } from '../../lib/runtime/migrate';
-import { CATALOG_SQL_FILE, migrationsList, readMigrateAsset, sha256, stageMigrateAsset } from '../../lib/runtime/migrate-asset';
+import { CATALOG_SQL_FILE, migrationsList, readMigrateAsset, sha256, stageMigrateAsset } from '../../lib/database/migrate-asset';
 import { ContactBaselineStack } from '../../lib/stacks/contact-baseline-stack';
 import { startPostgres, TestDatabase } from '../helpers/postgres';
 import { defaultConfig } from '../helpers/reference';

@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
-import type { GdprRule } from '../rule';
-import { allowedRegions, asArray, referencedResource, resolved } from '../resolve';
+import type { GdprRule, GdprRuleContext } from '../rule';
+import { asArray, referencedResource, resolved } from '../resolve';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /**
@@ -42,10 +42,9 @@ export const BackupCopyRegionAllowed: GdprRule = {
   trigger:
     '`AWS::Backup::BackupPlan` whose rules have a `CopyActions[].DestinationBackupVaultArn` in a region that is not allowed (`Region::<name>`), or whose region is not written in the template: not a literal ARN, an ARN joined from literals and `AWS::Region`, or a vault of the same stack (`RegionUnknown::<rule name>`).',
   fix: 'Copy to a vault in an allowed region, named by a literal ARN or a vault of the stack (`ContactBackup` does: a backup-account vault by ARN, or its air-gapped vault).',
-  check(node: CfnResource): NagRuleResult {
+  check(node: CfnResource, { allowedRegions: allowed }: GdprRuleContext): NagRuleResult {
     const { type, properties } = resolved(node);
     if (type !== 'AWS::Backup::BackupPlan') return NagRuleCompliance.NOT_APPLICABLE;
-    const allowed = allowedRegions(node);
     const findings = new Set<string>();
     for (const rule of asArray(properties.BackupPlan?.BackupPlanRule)) {
       for (const copy of asArray((rule as { CopyActions?: unknown })?.CopyActions)) {

@@ -2,7 +2,7 @@ import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import type { GdprRule } from '../rule';
 import { resolved } from '../resolve';
-import { AIR_GAPPED_VAULT, STANDARD_VAULT } from './backup-vault';
+import { AIR_GAPPED_VAULT, STANDARD_VAULT } from '../backup-vault';
 
 /** AWS Backup's minimum grace period for a compliance-mode lock. */
 const MIN_CHANGEABLE_DAYS = 3;

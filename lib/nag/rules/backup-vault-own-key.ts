@@ -2,7 +2,7 @@ import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import type { GdprRule } from '../rule';
 import { resolved, stackResources } from '../resolve';
-import { AIR_GAPPED_VAULT, keyIdentity, VAULT_TYPES } from './backup-vault';
+import { AIR_GAPPED_VAULT, keyIdentity, VAULT_TYPES } from '../backup-vault';
 import { ENCRYPTED_STORE_TYPES } from './encrypted-with-cmk';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

@@ -1,5 +1,6 @@
 import { CfnResource, Stack, Token } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import { iamWildcardMatch } from '../iam';
 import type { GdprRule } from '../rule';
 import { asArray, referencedId, resolved, ResolvedResource, stackResources } from '../resolve';
 
@@ -18,11 +19,6 @@ interface Database {
   readonly account?: string;
 }
 
-function globMatch(pattern: string, text: string): boolean {
-  const regex = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
-  return regex.test(text);
-}
-
 /** Whether one entry of Resources / NotResources names the database. */
 function resourceMatches(entry: unknown, db: Database): boolean {
   if (typeof entry === 'string') {
@@ -30,7 +26,7 @@ function resourceMatches(entry: unknown, db: Database): boolean {
     // arn:<partition>:rds:<region>:<account>:<cluster|db>:<identifier>, each segment possibly a wildcard
     const [arn, partition, service, region, account, type, ...id] = entry.split(':');
     const known = (pattern: string | undefined, value: string | undefined) =>
-      pattern !== undefined && (value === undefined || globMatch(pattern, value));
+      pattern !== undefined && (value === undefined || iamWildcardMatch(pattern, value));
     return (
       arn === 'arn' &&
       known(partition, db.partition) &&
@@ -39,7 +35,7 @@ function resourceMatches(entry: unknown, db: Database): boolean {
       known(account, db.account) &&
       known(type, db.arnType) &&
       id.length > 0 &&
-      globMatch(id.join(':'), db.identifier ?? '')
+      iamWildcardMatch(id.join(':'), db.identifier ?? '')
     );
   }
   const text = JSON.stringify(entry);
@@ -58,11 +54,11 @@ function conditionHolds(kind: string, condition: any, db: Database): boolean {
     case 'StringEquals':
       return actual === expected;
     case 'StringLike':
-      return actual !== undefined && globMatch(expected, actual);
+      return actual !== undefined && iamWildcardMatch(expected, actual);
     case 'StringNotEquals':
       return actual !== expected;
     case 'StringNotLike':
-      return actual === undefined || !globMatch(expected, actual);
+      return actual === undefined || !iamWildcardMatch(expected, actual);
     default:
       return false;
   }

@@ -1,51 +1,10 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import type { GdprRule } from '../rule';
-import { asArray, resolved, type ResolvedResource } from '../resolve';
+import { allowStatements, grantsAction, identityPolicyDocuments } from '../iam';
+import { asArray, resolved } from '../resolve';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-
-/*
- * Helpers shared with no-wildcard-data-access.ts: reading identity policies
- * as synthesized (tokens resolved to CloudFormation intrinsics).
- */
-
-/** The identity policy documents a resource holds, or undefined when it holds none by nature. */
-export function identityPolicyDocuments(resource: ResolvedResource): any[] | undefined {
-  switch (resource.type) {
-    case 'AWS::IAM::Policy':
-    case 'AWS::IAM::ManagedPolicy':
-      return [resource.properties.PolicyDocument];
-    case 'AWS::IAM::Role':
-    case 'AWS::IAM::User':
-    case 'AWS::IAM::Group':
-      return asArray(resource.properties.Policies).map((p: any) => p?.PolicyDocument);
-    default:
-      return undefined;
-  }
-}
-
-/** The `Allow` statements of identity policy documents. */
-export function allowStatements(documents: readonly any[]): any[] {
-  return documents.flatMap((d) => asArray(d?.Statement)).filter((s: any) => s?.Effect === 'Allow');
-}
-
-/** IAM action matching: case-insensitive, `*` any run of characters, `?` one character. */
-export function actionMatches(pattern: string, action: string): boolean {
-  const regex = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${regex}$`, 'i').test(action);
-}
-
-/** Whether an `Allow` statement grants the action (through `Action`, or a `NotAction` that leaves it out). */
-export function grantsAction(statement: any, action: string): boolean {
-  if (statement?.Action !== undefined) {
-    return asArray(statement.Action).some((a) => typeof a === 'string' && actionMatches(a, action));
-  }
-  if (statement?.NotAction !== undefined) {
-    return !asArray(statement.NotAction).some((a) => typeof a === 'string' && actionMatches(a, action));
-  }
-  return false;
-}
 
 /** A resource value split into literal text and CloudFormation tokens. */
 interface ResourceText {

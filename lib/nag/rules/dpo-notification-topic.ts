@@ -1,6 +1,6 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
-import { DPO_NOTIFICATION_PURPOSE, PURPOSE_TAG } from '../purpose-tags';
+import { DPO_NOTIFICATION_PURPOSE, PURPOSE_TAG } from '../../marks/tags';
 import type { GdprRule } from '../rule';
 import { asArray, isDatabase, referencedId, resolved, ResolvedResource, stackResources } from '../resolve';
 

@@ -2,7 +2,7 @@ import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import type { GdprRule } from '../rule';
 import { asArray, resolved } from '../resolve';
-import { actionMatches, allowStatements, identityPolicyDocuments } from './db-connect-scoped';
+import { allowStatements, iamWildcardMatch, identityPolicyDocuments } from '../iam';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -13,12 +13,12 @@ export const DATA_ACCESS_ACTIONS = ['rds-db:connect', 'kms:Decrypt', 'secretsman
 function grantedDataActions(statement: any): string[] {
   if (statement?.Action !== undefined) {
     return asArray(statement.Action).filter(
-      (a): a is string => typeof a === 'string' && DATA_ACCESS_ACTIONS.some((data) => actionMatches(a, data)),
+      (a): a is string => typeof a === 'string' && DATA_ACCESS_ACTIONS.some((data) => iamWildcardMatch(a, data)),
     );
   }
   if (statement?.NotAction !== undefined) {
     const excluded = asArray(statement.NotAction).filter((a): a is string => typeof a === 'string');
-    return DATA_ACCESS_ACTIONS.filter((data) => !excluded.some((a) => actionMatches(a, data)));
+    return DATA_ACCESS_ACTIONS.filter((data) => !excluded.some((a) => iamWildcardMatch(a, data)));
   }
   return [];
 }

@@ -1,9 +1,9 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
-import { PROCESSOR_TAG } from '../../processors/markers';
+import { PROCESSOR_TAG } from '../../marks/tags';
 import type { GdprRule } from '../rule';
 import { asArray, referencedId, resolved, stackResources } from '../resolve';
-import { allowStatements, grantsAction } from './db-connect-scoped';
+import { allowStatements, grantsAction } from '../iam';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 

@@ -2,7 +2,7 @@ import { CfnResource, Stack, Token } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import type { GdprRule } from '../rule';
 import { asArray, resolved } from '../resolve';
-import { grantsAction } from './db-connect-scoped';
+import { grantsAction } from '../iam';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 

@@ -2,7 +2,8 @@ import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import type { GdprRule } from '../rule';
 import { asArray, resolved } from '../resolve';
-import { actionCovers, isEveryone, VAULT_TYPES, vaultAccessPolicy } from './backup-vault';
+import { isEveryone, VAULT_TYPES, vaultAccessPolicy } from '../backup-vault';
+import { iamWildcardMatch } from '../iam';
 
 /**
  * What the access policy must deny to everyone: deleting or shortening a
@@ -23,8 +24,8 @@ function deniesToEveryone(statement: any): boolean {
 }
 
 function denied(statement: any, action: string): boolean {
-  if (statement.NotAction !== undefined) return !asArray(statement.NotAction).some((a) => actionCovers(a, action));
-  return asArray(statement.Action).some((a) => actionCovers(a, action));
+  if (statement.NotAction !== undefined) return !asArray(statement.NotAction).some((a) => iamWildcardMatch(a, action));
+  return asArray(statement.Action).some((a) => iamWildcardMatch(a, action));
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 

@@ -1,8 +1,8 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { GLOBAL_SERVICE_ACTIONS } from '../../residency/regions';
-import type { GdprRule } from '../rule';
-import { allowedRegions, asArray, referencedId, resolved, stackResources } from '../resolve';
+import type { GdprRule, GdprRuleContext } from '../rule';
+import { asArray, referencedId, resolved, stackResources } from '../resolve';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /**
@@ -31,10 +31,9 @@ export const RegionGuardAttached: GdprRule = {
   trigger:
     '`AWS::IAM::Role` of which no inline policy, attached managed policy of the stack, or policy of the stack that lists the role, has a `Deny` statement on `Resource: *` for every action (`Action: *`, or a `NotAction` exempting only global services) with a `StringNotEquals` condition on `aws:RequestedRegion` that lists only allowed regions.',
   fix: 'Add a `RegionGuard` to the stack (the reference stack does): it attaches itself to every role.',
-  check(node: CfnResource): NagRuleResult {
+  check(node: CfnResource, { allowedRegions: allowed }: GdprRuleContext): NagRuleResult {
     const role = resolved(node);
     if (role.type !== 'AWS::IAM::Role') return NagRuleCompliance.NOT_APPLICABLE;
-    const allowed = allowedRegions(node);
     if (asArray(role.properties.Policies).some((p: any) => deniesOtherRegions(p?.PolicyDocument, allowed))) {
       return NagRuleCompliance.COMPLIANT;
     }

@@ -1,8 +1,8 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { REGION_PATTERN } from '../../residency/regions';
-import type { GdprRule } from '../rule';
-import { allowedRegions, resolved } from '../resolve';
+import type { GdprRule, GdprRuleContext } from '../rule';
+import { resolved } from '../resolve';
 
 export const RegionReferencesAllowed: GdprRule = {
   id: 'Art44-RegionReferencesAllowed',
@@ -13,9 +13,8 @@ export const RegionReferencesAllowed: GdprRule = {
     'Art. 44: data follows the references a resource holds. A key, certificate, bucket, replica or copy target in another region sends personal data (or the means to read it) outside the allowed regions.',
   trigger: 'Any resource whose resolved properties contain an AWS region name (ARNs, endpoints, service names, region fields) that is not an allowed region. One finding per region, `Region::<name>`.',
   fix: 'Point the property at a resource in an allowed region, or list the region in `residency` with its transfer basis.',
-  check(node: CfnResource): NagRuleResult {
+  check(node: CfnResource, { allowedRegions: allowed }: GdprRuleContext): NagRuleResult {
     const text = JSON.stringify(resolved(node).properties);
-    const allowed = allowedRegions(node);
     const outside = new Set<string>();
     for (const match of text.matchAll(REGION_PATTERN)) {
       if (!allowed.includes(match[0])) outside.add(match[0]);

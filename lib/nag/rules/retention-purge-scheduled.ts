@@ -1,6 +1,6 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
-import { PURPOSE_TAG, RETENTION_PURGE_PURPOSE } from '../purpose-tags';
+import { PURPOSE_TAG, RETENTION_PURGE_PURPOSE } from '../../marks/tags';
 import type { GdprRule } from '../rule';
 import { asArray, isDatabase, referencedId, resolved, ResolvedResource, stackResources } from '../resolve';
 

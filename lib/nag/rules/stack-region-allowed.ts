@@ -1,7 +1,6 @@
 import { CfnResource, Stack, Token } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
-import type { GdprRule } from '../rule';
-import { allowedRegions } from '../resolve';
+import type { GdprRule, GdprRuleContext } from '../rule';
 
 export const StackRegionAllowed: GdprRule = {
   id: 'Art44-StackRegionAllowed',
@@ -12,9 +11,9 @@ export const StackRegionAllowed: GdprRule = {
     'Art. 44 forbids transfers of personal data outside the EU without a chapter V mechanism. A stack without an explicit region can be deployed anywhere, and one in a region outside the allowed list moves personal data there.',
   trigger: 'Every resource, when its stack has no explicit `env.region` or the region is not in the allowed list (EU member-state regions by default; London and Zurich only when the configuration lists them with a transfer basis).',
   fix: 'Give the stack an explicit `env: { account, region }` with an allowed region, or list the region in `residency` with its transfer basis.',
-  check(node: CfnResource): NagRuleResult {
+  check(node: CfnResource, { allowedRegions }: GdprRuleContext): NagRuleResult {
     const region = Stack.of(node).region;
     if (Token.isUnresolved(region)) return NagRuleCompliance.NON_COMPLIANT;
-    return allowedRegions(node).includes(region) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+    return allowedRegions.includes(region) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
   },
 };

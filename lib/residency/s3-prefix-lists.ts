@@ -1,7 +1,8 @@
 /**
  * The AWS-managed prefix list of Amazon S3 (`com.amazonaws.<region>.s3`) in
  * each region the kit may deploy to, shipped with the kit so that synth needs
- * no lookup. Pure data, no CDK: the config schema and the network read it.
+ * no lookup. Pure data, no CDK: the config schema and the network read it (kept with the
+ * regions, below both).
  *
  * Only ids confirmed by several independent public sources are listed (for
  * eu-west-1 and eu-west-3 among them `describe-managed-prefix-lists` output).

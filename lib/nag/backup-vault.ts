@@ -1,4 +1,4 @@
-import { asArray } from '../resolve';
+import { asArray } from './resolve';
 
 /**
  * Shared reading of AWS Backup vaults for the backup rules (not a rule):
@@ -22,13 +22,6 @@ export function vaultAccessPolicy(properties: Record<string, any>): any {
     }
   }
   return policy;
-}
-
-/** True when an IAM action pattern (`backup:Delete*`, `backup:*`, `*`) covers an action. */
-export function actionCovers(pattern: unknown, action: string): boolean {
-  if (typeof pattern !== 'string') return false;
-  const regex = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
-  return regex.test(action);
 }
 
 /** True when a statement's principal is everyone (`*` or `{ AWS: '*' }`). */

@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import type { Migration } from '../database/migrations';
-import { bundledMigrations } from './bundles';
+import type { Migration } from './migrations';
+import { bundledMigrations } from '../runtime/bundles';
 
 /** The catalog SQL (roles, privileges, purposes) inside the asset. */
 export const CATALOG_SQL_FILE = 'catalog.sql';

@@ -1,0 +1,109 @@
+/** The data catalog's sections: categories (art. 9 special ones apart), roles and consent purposes, and who may assume a role. */
+import { z } from 'zod';
+import { principalArnProblem } from '../principal-arn';
+import { identifier, list, roleName, str, type Problem } from './common';
+
+/** Art. 6(1) lawful bases. */
+export const LEGAL_BASES = [
+  'consent',
+  'contract',
+  'legal-obligation',
+  'vital-interests',
+  'public-task',
+  'legitimate-interests',
+] as const;
+
+/** Art. 9(2) conditions that lift the ban on processing special categories. */
+export const SPECIAL_CATEGORY_CONDITIONS = [
+  'explicit-consent',
+  'employment-social-security',
+  'vital-interests',
+  'not-for-profit-body',
+  'made-public-by-data-subject',
+  'legal-claims',
+  'substantial-public-interest',
+  'health-or-social-care',
+  'public-health',
+  'archiving-research-statistics',
+] as const;
+
+export const categorySchema = z
+  .object({
+    name: identifier('a category name'),
+    description: z.string().min(1),
+    purpose: z.string().min(1, { message: 'every category needs a purpose (art. 5(1)(b))' }),
+    legalBasis: z.enum(LEGAL_BASES),
+    retentionDays: z
+      .number()
+      .int({ message: 'retention is a whole number of days' })
+      .min(1, { message: 'retention must be at least 1 day; data kept 0 days should not be collected' })
+      .max(3650, { message: 'retention longer than 10 years needs a legal obligation the kit cannot check; at most 3650 days' }),
+    sensitivity: z.enum(['standard', 'special']).default('standard'),
+    specialCategoryCondition: z.enum(SPECIAL_CATEGORY_CONDITIONS).optional(),
+    /**
+     * Removed: which columns identify a person is declared next to the column
+     * in the SQL schema (`category:<name>;identifying`), not here. Kept only to
+     * tell a configuration that still sets it where the marking went.
+     */
+    directIdentifier: z
+      .unknown()
+      .refine(() => false, {
+        message:
+          "removed: which columns identify a person is now marked in the database schema, next to each column ('category:<name>;identifying' in lib/database/sql), and a pseudonymised extract refuses a category with such a column; delete directIdentifier",
+      })
+      .optional()
+      .meta({ deprecated: true, description: "Removed: identifying columns are marked in the database schema ('category:<name>;identifying')", not: {} }),
+  })
+  .strict();
+
+export const roleSchema = z
+  .object({
+    name: roleName,
+    description: z.string().min(1),
+    reads: z.array(z.string()).default([]),
+    writes: z.array(z.string()).default([]),
+    vpnGroupId: z.string().min(1).optional(),
+    specialCategoryJustification: z.string().min(20, {
+      message: 'a justification for special-category access must say why, in at least 20 characters',
+    }).optional(),
+    consentPurpose: identifier('a consent purpose').optional(),
+    flags: z.array(z.string()).default([]),
+    dataSubjectRights: z.boolean().default(false),
+    /** Owns the relationship: reads crm.recontact_due, the contacts approaching the end of their retention. */
+    recontact: z.boolean().default(false),
+    /**
+     * Who may assume this role (`ArnLike aws:PrincipalArn`): roles or users of the stack's account, or the
+     * Identity Center roles of one permission set (`.../AWSReservedSSO_<PermissionSet>_*`). Required unless
+     * `access.trustAnyMfaPrincipal` is true.
+     */
+    trustedPrincipalArns: z.array(z.string()).default([]),
+  })
+  .strict();
+
+export const consentPurposeSchema = z
+  .object({
+    name: identifier('a consent purpose name'),
+    description: z.string().min(1),
+  })
+  .strict();
+
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/** Who may assume a role: listed principals of the account, or an explicit opt-in to any MFA principal. */
+export function trustChecks(cfg: any, role: any, at: (string | number)[], problem: Problem): void {
+  const field = at[0] === 'access' ? 'operatorTrustedPrincipalArns' : 'trustedPrincipalArns';
+  const arns = list(role?.trustedPrincipalArns);
+  const account = str(cfg.environment?.account);
+  arns.forEach((arn, j) => {
+    const why = typeof arn === 'string' ? principalArnProblem(arn, account) : undefined;
+    if (why) problem([...at, field, j], why);
+  });
+  if (arns.length === 0 && cfg.access?.trustAnyMfaPrincipal !== true) {
+    problem(
+      [...at, field],
+      `say who may assume ${str(role?.name) ? `the ${str(role?.name)} role` : 'this role'}, such as arn:aws:iam::${account ?? '<account>'}:role/aws-reserved/sso.amazonaws.com/<region>/AWSReservedSSO_<PermissionSet>_*; or set access.trustAnyMfaPrincipal: true, which lets IAM, not the catalog, decide who holds it`,
+    );
+  }
+}
+
+/* eslint-enable @typescript-eslint/no-explicit-any */

@@ -21,10 +21,12 @@ import type { ExtractPlan } from '../processors/extract-plan';
 import { pseudonymiser } from '../processors/pseudonym';
 import { loadPseudonymisationSecret, type WrappedSecretStore } from '../processors/pseudonymisation-key';
 
-export interface ExtractEvent {
-  /** Day of the extract, YYYY-MM-DD, which names the object. @default today (UTC) */
-  readonly date?: string;
-}
+/**
+ * What an invocation carries: nothing. The extract is named by the day it runs
+ * (UTC, the function's own clock), so an invoker cannot name it after another
+ * day and replace an earlier extract, or pass anything the job would act on.
+ */
+export type ExtractEvent = Record<string, never>;
 
 export interface ExtractOutcome {
   /** The object key written: `<prefix>/<date>.jsonl`. */
@@ -57,8 +59,12 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export function createExtractHandler(options: ExtractHandlerOptions) {
   return async (event: ExtractEvent = {}): Promise<ExtractOutcome> => {
-    const date = event.date ?? (options.now ?? (() => new Date()))().toISOString().slice(0, 10);
-    if (!DATE.test(date)) throw new Error(`date must be YYYY-MM-DD; got ${JSON.stringify(date)}`);
+    const given = event && typeof event === 'object' ? Object.keys(event) : ['(not an object)'];
+    if (given.length > 0) {
+      throw new Error(`the extract job takes no input (invoke it with {}); got ${given.slice(0, 5).map((k) => JSON.stringify(k.slice(0, 40))).join(', ')}: it is named by the day it runs`);
+    }
+    const date = (options.now ?? (() => new Date()))().toISOString().slice(0, 10);
+    if (!DATE.test(date)) throw new Error(`the clock gave no day (${JSON.stringify(date)})`);
     const key = `${options.prefix}/${date}.jsonl`;
 
     // The one KMS call of the run; the plaintext is wiped once the HMAC key object holds it.

@@ -48,7 +48,7 @@ function storeOf(processor: string) {
 }
 
 /** The deployed job, with the database reached as the processor's generated extract role (SET ROLE). */
-function job(processor: string, batchSize = 250) {
+function job(processor: string, batchSize = 250, day = '2026-11-29') {
   const sub = catalog.subcontractor(processor);
   return createExtractHandler({
     plan: extractPlan(sub, columns),
@@ -63,11 +63,12 @@ function job(processor: string, batchSize = 250) {
     },
     upload: async (key, file) => copyFileSync(file, join(uploads, key.replace('/', '__'))),
     batchSize,
+    now: () => new Date(`${day}T08:00:00Z`),
   });
 }
 
 async function extract(processor: string, date = '2026-11-29') {
-  const outcome = await job(processor)({ date });
+  const outcome = await job(processor, 250, date)({});
   const text = readFileSync(join(uploads, outcome.key.replace('/', '__')), 'utf8');
   return { outcome, text, lines: text.trimEnd().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>) };
 }
@@ -110,6 +111,12 @@ afterAll(async () => {
   await kms?.stop();
   await db?.stop();
   rmSync(uploads, { recursive: true, force: true });
+});
+
+test('an invocation that carries anything (a date naming another day, an id) is refused before the job runs', async () => {
+  for (const event of [{ date: '2026-01-01' }, { contact: 'x' }, 'text', null]) {
+    await expect(job('statlab')(event as never)).rejects.toThrow(/the extract job takes no input \(invoke it with \{\}\)/);
+  }
 });
 
 describe('the generated extract role reads the granted categories and nothing else', () => {

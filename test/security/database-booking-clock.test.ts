@@ -13,7 +13,7 @@ import { shiftClocks, startPostgres, TestDatabase } from '../helpers/postgres';
  * for ever; 20 years back makes the nightly purge delete a booking that has
  * not expired, a deletion no role may make itself.
  *
- * Fixed by migration 0007_clock_bounds.sql: a clock column a login role
+ * Fixed by migration 0006_clock_bounds.sql: a clock column a login role
  * writes takes only dates within a window around the database's own date.
  */
 let db: TestDatabase;

@@ -9,7 +9,7 @@ import { startPostgres, TestDatabase } from '../helpers/postgres';
  * The notes check costs time in proportion to the text: a writer sending a
  * 100 MB note held a database connection for minutes. Notes are factual
  * lines; the database refuses more than 20,000 characters before any pattern
- * runs (migration 0008_note_length.sql).
+ * runs (migration 0007_note_length.sql).
  */
 let db: TestDatabase;
 let admin: Client;

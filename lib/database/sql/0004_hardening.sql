@@ -17,11 +17,17 @@
 
 -- As in 0002, plus: an update that changes nothing is no action with the
 -- contact (UPDATE ... SET x = x would otherwise restart the retention), and
--- nobody sets last_action_at by hand.
+-- nobody sets last_action_at by hand. The purge's flag
+-- (gdpr.retention_purge = 'on', set by gdpr.purge_expired for its own writes)
+-- is a custom setting any login role may SET in its own session: it counts
+-- only in a session that may run the purge (retention_purge, the owner), since
+-- a login role cannot change session_user and the catalog SQL decides who may
+-- run the purge.
 CREATE OR REPLACE FUNCTION crm.touch_contact() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  IF current_setting('gdpr.retention_purge', true) = 'on' THEN
+  IF current_setting('gdpr.retention_purge', true) = 'on'
+     AND has_function_privilege(session_user, 'gdpr.purge_expired()', 'EXECUTE') THEN
     RETURN NEW;
   END IF;
   IF TG_TABLE_NAME = 'contacts' THEN

@@ -1,4 +1,4 @@
--- 0007: a login role cannot move a retention clock by writing the column it
+-- 0006: a login role cannot move a retention clock by writing the column it
 -- counts from (art. 5(1)(e)). crm.bookings counts from its departure, a column
 -- accounting and sales write: a departure of 9999-12-31 would keep the booking,
 -- and the contact with it, for ever; one twenty years back would make the

@@ -1,4 +1,4 @@
--- 0008: the notes check cannot be made to run for minutes. A note is a
+-- 0007: the notes check cannot be made to run for minutes. A note is a
 -- factual line about the relationship: at most 20,000 characters. Longer text
 -- is refused before any pattern runs over it (the check costs time in
 -- proportion to the text, and a 100 MB note held a connection for minutes),

@@ -4,7 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import type { ContactDatabase } from '../database/contact-database';
+import type { IContactDatabase } from '../database/contact-database';
 import { acknowledge } from '../marks/acknowledge';
 import { AirGappedBackupVault } from './air-gapped-vault';
 import { BackupFailureNotifications } from './backup-failure-notifications';
@@ -14,7 +14,7 @@ import { LockedBackupVault, VaultLockProps } from './locked-vault';
 
 export interface ContactBackupProps {
   /** The contact database: its cluster is backed up. */
-  readonly database: ContactDatabase;
+  readonly database: IContactDatabase;
   readonly vpc: ec2.IVpc;
   /** Isolated subnets where restore tests create their temporary cluster. */
   readonly subnets: ec2.SubnetSelection;

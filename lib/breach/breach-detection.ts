@@ -8,7 +8,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import type { ContactDatabase } from '../database/contact-database';
+import type { IContactDatabase } from '../database/contact-database';
 import { CustomerManagedKey } from '../keys/customer-managed-key';
 import { AuditTrail } from './audit-trail';
 import { Deployment, DETECTIONS, ExpectedInvoker, EXPORT_VOLUME_DETECTION, GUARDDUTY_DETECTION, INVOCATION_DETECTION, unexpectedInvocation } from './detections';
@@ -16,7 +16,7 @@ import { DpoNotification } from './dpo-notification';
 
 export interface BreachDetectionProps {
   /** The contact database: its export volume is watched. */
-  readonly database: ContactDatabase;
+  readonly database: IContactDatabase;
   /** The DPO's address. */
   readonly dpoEmail: string;
   /** The controller, named in every message. */

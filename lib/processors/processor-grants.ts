@@ -2,7 +2,7 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { Catalog } from '../catalog/catalog';
-import type { ContactDatabase } from '../database/contact-database';
+import type { IContactDatabase } from '../database/contact-database';
 import type { SchemaColumn } from '../database/schema-columns';
 import { CustomerManagedKey } from '../keys/customer-managed-key';
 import { ExtractsBucket } from './extracts-bucket';
@@ -11,7 +11,7 @@ import { ProcessorGrant } from './processor-grant';
 export interface ProcessorGrantsProps {
   /** The catalog: one grant per subcontractor. */
   readonly catalog: Catalog;
-  readonly database: ContactDatabase;
+  readonly database: IContactDatabase;
   readonly vpc: ec2.IVpc;
   /** Subnets with the KMS, Secrets Manager and S3 endpoints, where the extract jobs run. */
   readonly subnets: ec2.SubnetSelection;

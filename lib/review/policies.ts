@@ -99,6 +99,16 @@ export function policyDocuments(stacks: readonly SynthesizedStack[]): { files: G
           });
           break;
         }
+        case 'AWS::EC2::VPCEndpoint': {
+          const service = readable(p.ServiceName);
+          add(join(name, 'endpoint-policies', `${id}.json`), 'VPC endpoint policy', id, `${p.VpcEndpointType ?? 'Gateway'} endpoint ${service}`, {
+            endpoint: id,
+            service: p.ServiceName,
+            type: p.VpcEndpointType ?? 'Gateway',
+            policy: p.PolicyDocument ?? '(no policy: full access, AWS default)',
+          });
+          break;
+        }
         default:
           break;
       }

@@ -36,11 +36,11 @@ describe('policies/ is what the code generates (run npm run policies when this f
     expect(committed.filter((f) => !files.some((g) => g.path === f))).toEqual([]);
   });
 
-  test('every IAM role and KMS key of the stacks has its readable policy file, indexed', () => {
+  test('every IAM role, KMS key and VPC endpoint of the stacks has its readable policy file, indexed', () => {
     const index = files.find((f) => f.path === 'README.md')?.content ?? '';
     for (const { name, template } of stacks) {
       for (const [id, r] of Object.entries(template.Resources)) {
-        const dir = { 'AWS::IAM::Role': 'iam-roles', 'AWS::KMS::Key': 'kms-keys' }[r.Type as string];
+        const dir = { 'AWS::IAM::Role': 'iam-roles', 'AWS::KMS::Key': 'kms-keys', 'AWS::EC2::VPCEndpoint': 'endpoint-policies' }[r.Type as string];
         if (!dir) continue;
         const path = join(name, dir, `${id}.json`);
         expect(files.map((f) => f.path)).toContain(path);

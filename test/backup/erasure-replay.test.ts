@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
 import { Catalog } from '../../lib/catalog/catalog';
-import { databaseSql } from '../../lib/database/database-sql';
-import { migrate } from '../../lib/database/migrator';
-import { startPostgres, TestDatabase } from '../helpers/postgres';
+import { TestDatabase, startReferenceDatabase } from '../helpers/postgres';
 import { defaultConfig } from '../helpers/reference';
 
 /**
@@ -29,10 +27,8 @@ let db: TestDatabase;
 let admin: Client;
 
 beforeAll(async () => {
-  db = await startPostgres();
+  db = await startReferenceDatabase();
   admin = db.admin;
-  const sql = databaseSql(Catalog.fromConfig(defaultConfig()));
-  await migrate(admin, sql.migrations, sql.catalogSql);
 });
 afterAll(async () => db?.stop());
 

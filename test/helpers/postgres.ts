@@ -4,6 +4,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { Catalog } from '../../lib/catalog/catalog';
+import { loadConfigFile } from '../../lib/config/load';
+import { databaseSql } from '../../lib/database/database-sql';
+import { migrate } from '../../lib/database/migrator';
 
 /**
  * A real PostgreSQL server for the tests, started by the tests themselves
@@ -169,4 +173,16 @@ export async function databaseMessage(run: Promise<unknown>): Promise<string> {
     return cause instanceof Error ? cause.message : String(err);
   }
   throw new Error('expected the run to fail');
+}
+
+/**
+ * A test server with the reference configuration's schema and catalog SQL
+ * applied, as the schema function applies them: by the database owner, which
+ * is no superuser (the common start of the database attack tests).
+ */
+export async function startReferenceDatabase(database?: string): Promise<TestDatabase> {
+  const db = await startPostgres(database);
+  const sql = databaseSql(Catalog.fromConfig(loadConfigFile(join(__dirname, '..', '..', 'lib', 'config', 'default.json'))));
+  await migrate(db.admin, sql.migrations, sql.catalogSql);
+  return db;
 }

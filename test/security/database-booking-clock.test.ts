@@ -1,9 +1,5 @@
 import type { Client } from 'pg';
-import { Catalog } from '../../lib/catalog/catalog';
-import { databaseSql } from '../../lib/database/database-sql';
-import { migrate } from '../../lib/database/migrator';
-import { defaultConfig } from '../helpers/reference';
-import { shiftClocks, startPostgres, TestDatabase } from '../helpers/postgres';
+import { shiftClocks, TestDatabase, startReferenceDatabase } from '../helpers/postgres';
 
 /**
  * Review of issue 10: the retention clock of crm.bookings is its departure
@@ -20,10 +16,8 @@ let db: TestDatabase;
 let admin: Client;
 
 beforeAll(async () => {
-  db = await startPostgres();
+  db = await startReferenceDatabase();
   admin = db.admin;
-  const sql = databaseSql(Catalog.fromConfig(defaultConfig()));
-  await migrate(admin, sql.migrations, sql.catalogSql);
 });
 afterAll(async () => db?.stop());
 

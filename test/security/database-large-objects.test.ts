@@ -1,9 +1,5 @@
 import type { Client } from 'pg';
-import { Catalog } from '../../lib/catalog/catalog';
-import { databaseSql } from '../../lib/database/database-sql';
-import { migrate } from '../../lib/database/migrator';
-import { defaultConfig } from '../helpers/reference';
-import { startPostgres, TestDatabase } from '../helpers/postgres';
+import { TestDatabase, startReferenceDatabase } from '../helpers/postgres';
 
 /**
  * Review of issue 10: every login role may create large objects (lo_create,
@@ -21,10 +17,8 @@ let db: TestDatabase;
 let admin: Client;
 
 beforeAll(async () => {
-  db = await startPostgres();
+  db = await startReferenceDatabase();
   admin = db.admin;
-  const sql = databaseSql(Catalog.fromConfig(defaultConfig()));
-  await migrate(admin, sql.migrations, sql.catalogSql);
 });
 afterAll(async () => db?.stop());
 

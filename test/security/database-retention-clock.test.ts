@@ -1,9 +1,5 @@
 import type { Client } from 'pg';
-import { Catalog } from '../../lib/catalog/catalog';
-import { databaseSql } from '../../lib/database/database-sql';
-import { migrate } from '../../lib/database/migrator';
-import { defaultConfig } from '../helpers/reference';
-import { shiftClocks, startPostgres, TestDatabase } from '../helpers/postgres';
+import { shiftClocks, TestDatabase, startReferenceDatabase } from '../helpers/postgres';
 
 /**
  * Break 5 of issue 10: UPDATE crm.bookings SET payment_status = payment_status
@@ -15,10 +11,8 @@ let admin: Client;
 let guest: string;
 
 beforeAll(async () => {
-  db = await startPostgres();
+  db = await startReferenceDatabase();
   admin = db.admin;
-  const sql = databaseSql(Catalog.fromConfig(defaultConfig()));
-  await migrate(admin, sql.migrations, sql.catalogSql);
   const { rows } = await admin.query("INSERT INTO crm.contacts (first_name, email) VALUES ('Hugo', 'hugo@example.fr') RETURNING id");
   guest = rows[0].id;
   await admin.query("INSERT INTO crm.bookings (contact_id, arrival, departure, amount_cents, payment_status) VALUES ($1, current_date - 3, current_date - 1, 9000, 'paid')", [guest]);

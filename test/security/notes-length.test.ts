@@ -1,9 +1,5 @@
 import type { Client } from 'pg';
-import { Catalog } from '../../lib/catalog/catalog';
-import { databaseSql } from '../../lib/database/database-sql';
-import { migrate } from '../../lib/database/migrator';
-import { defaultConfig } from '../helpers/reference';
-import { startPostgres, TestDatabase } from '../helpers/postgres';
+import { TestDatabase, startReferenceDatabase } from '../helpers/postgres';
 
 /**
  * The notes check costs time in proportion to the text: a writer sending a
@@ -16,10 +12,8 @@ let admin: Client;
 let contact: string;
 
 beforeAll(async () => {
-  db = await startPostgres();
+  db = await startReferenceDatabase();
   admin = db.admin;
-  const sql = databaseSql(Catalog.fromConfig(defaultConfig()));
-  await migrate(admin, sql.migrations, sql.catalogSql);
   contact = (await admin.query("INSERT INTO crm.contacts (first_name, email) VALUES ('Léa', 'lea@example.fr') RETURNING id")).rows[0].id;
 });
 afterAll(async () => db?.stop());

@@ -176,13 +176,16 @@ export async function databaseMessage(run: Promise<unknown>): Promise<string> {
 }
 
 /**
- * A test server with the reference configuration's schema and catalog SQL
- * applied, as the schema function applies them: by the database owner, which
+ * A test server with the schema and a catalog's SQL (by default the reference
+ * configuration's) applied, as the schema function applies them: by the database owner, which
  * is no superuser (the common start of the database attack tests).
  */
-export async function startReferenceDatabase(database?: string): Promise<TestDatabase> {
+export async function startReferenceDatabase(
+  catalog: Catalog = Catalog.fromConfig(loadConfigFile(join(__dirname, '..', '..', 'lib', 'config', 'default.json'))),
+  database?: string,
+): Promise<TestDatabase> {
   const db = await startPostgres(database);
-  const sql = databaseSql(Catalog.fromConfig(loadConfigFile(join(__dirname, '..', '..', 'lib', 'config', 'default.json'))));
+  const sql = databaseSql(catalog);
   await migrate(db.admin, sql.migrations, sql.catalogSql);
   return db;
 }

@@ -2,9 +2,8 @@ import type { Client } from 'pg';
 import { Catalog } from '../../lib/catalog/catalog';
 import { parseConfig } from '../../lib/config/load';
 import { databaseSql } from '../../lib/database/database-sql';
-import { migrate } from '../../lib/database/migrator';
 import { defaultConfig, defaultConfigInput } from '../helpers/reference';
-import { startPostgres, TestDatabase } from '../helpers/postgres';
+import { TestDatabase, startReferenceDatabase } from '../helpers/postgres';
 
 const config = defaultConfig();
 const catalog = Catalog.fromConfig(config);
@@ -13,10 +12,8 @@ let db: TestDatabase;
 let admin: Client;
 
 beforeAll(async () => {
-  db = await startPostgres();
+  db = await startReferenceDatabase(catalog);
   admin = db.admin;
-  const sql = databaseSql(catalog);
-  await migrate(admin, sql.migrations, sql.catalogSql);
 });
 afterAll(async () => db?.stop());
 

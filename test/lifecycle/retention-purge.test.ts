@@ -1,10 +1,8 @@
 import type { Client } from 'pg';
 import { Catalog } from '../../lib/catalog/catalog';
 import { PURGE_DATABASE_USER } from '../../lib/config/schema';
-import { databaseSql } from '../../lib/database/database-sql';
-import { migrate } from '../../lib/database/migrator';
 import { defaultConfig } from '../helpers/reference';
-import { shiftClocks, startPostgres, TestDatabase } from '../helpers/postgres';
+import { shiftClocks, TestDatabase, startReferenceDatabase } from '../helpers/postgres';
 
 const catalog = Catalog.fromConfig(defaultConfig());
 const days = (name: string) => catalog.category(name).retentionDays;
@@ -12,10 +10,8 @@ let db: TestDatabase;
 let admin: Client;
 
 beforeAll(async () => {
-  db = await startPostgres();
+  db = await startReferenceDatabase(catalog);
   admin = db.admin;
-  const sql = databaseSql(catalog);
-  await migrate(admin, sql.migrations, sql.catalogSql);
 });
 afterAll(async () => db?.stop());
 

@@ -1,9 +1,7 @@
 import type { Client } from 'pg';
 import { Catalog } from '../../lib/catalog/catalog';
-import { databaseSql } from '../../lib/database/database-sql';
-import { migrate } from '../../lib/database/migrator';
 import { defaultConfig } from '../helpers/reference';
-import { startPostgres, TestDatabase } from '../helpers/postgres';
+import { TestDatabase, startReferenceDatabase } from '../helpers/postgres';
 
 /**
  * Break 3 of issue 10: marketing (bound to newsletter) inserted consents for
@@ -16,10 +14,8 @@ let db: TestDatabase;
 let admin: Client;
 
 beforeAll(async () => {
-  db = await startPostgres();
+  db = await startReferenceDatabase(catalog);
   admin = db.admin;
-  const sql = databaseSql(catalog);
-  await migrate(admin, sql.migrations, sql.catalogSql);
 });
 afterAll(async () => db?.stop());
 

@@ -1,10 +1,8 @@
 import type { Client } from 'pg';
 import { Catalog } from '../../lib/catalog/catalog';
 import { PURGE_DATABASE_USER } from '../../lib/config/schema';
-import { databaseSql } from '../../lib/database/database-sql';
-import { migrate } from '../../lib/database/migrator';
 import { defaultConfig } from '../helpers/reference';
-import { shiftClocks, startPostgres, TestDatabase } from '../helpers/postgres';
+import { shiftClocks, TestDatabase, startReferenceDatabase } from '../helpers/postgres';
 
 /**
  * Break 2 of issue 10: retention_purge called gdpr.purge_expired(now() + 20
@@ -16,10 +14,8 @@ let db: TestDatabase;
 let admin: Client;
 
 beforeAll(async () => {
-  db = await startPostgres();
+  db = await startReferenceDatabase(catalog);
   admin = db.admin;
-  const sql = databaseSql(catalog);
-  await migrate(admin, sql.migrations, sql.catalogSql);
 });
 afterAll(async () => db?.stop());
 

@@ -5,6 +5,7 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { ConfigError } from '../lib/config/errors';
 import { loadConfigFile } from '../lib/config/load';
 import { type BaselineConfig, permittedRegions } from '../lib/config/schema';
+import { declaredParties } from '../lib/config/declared';
 import { addBaselineChecks } from '../lib/nag/baseline-checks';
 import { DateInputError, parseDay, warnEndedGrants } from '../lib/processors/processor-grant-expiry';
 import { BundleError } from '../lib/runtime/bundles';
@@ -83,5 +84,5 @@ try {
 }
 
 // Every check on: the GDPR pack and cdk-nag's reference packs.
-addBaselineChecks(app, { allowedRegions: permittedRegions(config) });
+addBaselineChecks(app, { allowedRegions: permittedRegions(config), declared: declaredParties(config) });
 app.synth();

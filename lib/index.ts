@@ -1,5 +1,6 @@
 // Public API of the construct library.
 export * from './config/schema';
+export { declaredParties, type DeclaredParties } from './config/declared';
 export { ConfigError } from './config/errors';
 export { loadConfigFile, parseConfig } from './config/load';
 export type { ParseOptions } from './config/load';

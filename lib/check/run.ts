@@ -5,6 +5,7 @@ import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { reasonProblem, splitNamedAcknowledgment, targetNamesTemplateResource } from '../marks/acknowledge';
+import type { DeclaredParties } from '../config/declared';
 import { GdprChecks, GDPR_PACK_NAME } from '../nag/gdpr-checks';
 import { GDPR_RULES } from '../nag/rules';
 import { PROCESSOR_TAG } from '../marks/tags';
@@ -14,8 +15,8 @@ import { controlTowerRules, findCfnGuard, guardTemplates } from './guard';
 import { InputError, TemplateInput } from './templates';
 
 /** The rule packs `check` can run, given the allowed regions (the GDPR pack's prop); GDPR always runs. */
-export const PACKS: Record<string, (allowedRegions: readonly string[]) => NagPack> = {
-  gdpr: (allowedRegions) => new GdprChecks(undefined, { allowedRegions }),
+export const PACKS: Record<string, (allowedRegions: readonly string[], declared?: DeclaredParties) => NagPack> = {
+  gdpr: (allowedRegions, declared) => new GdprChecks(undefined, { allowedRegions, declared }),
   'aws-solutions': () => new AwsSolutionsChecks(),
   hipaa: () => new HIPAASecurityChecks(),
   nist: () => new NIST80053R5Checks(),
@@ -89,6 +90,12 @@ export interface CheckOptions {
    * @default - nothing is judged against a date (check never reads the clock)
    */
   readonly today?: string;
+  /**
+   * What the configuration declares (`check --config`): the processors' and
+   * backup accounts resource policies may name, the erasure bound.
+   * @default - no other account is allowed, no bound is checked
+   */
+  readonly declared?: DeclaredParties;
 }
 
 /** Rule id of an ended processor grant, reported by `check --today` only (it depends on the date, so it is not in the pack). */
@@ -200,7 +207,7 @@ export function checkTemplates(inputs: readonly TemplateInput[], options: CheckO
         }
       }
       for (const key of packs) {
-        const pack = PACKS[key](allowedRegions);
+        const pack = PACKS[key](allowedRegions, options.declared);
         for (const violation of pack.validateScope(stack).violations) {
           for (const where of violation.violatingResources) {
             const logicalId = (where.constructPath ?? '').split('/').pop() as string;

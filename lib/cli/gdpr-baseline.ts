@@ -7,6 +7,7 @@ import { checkTemplates, PACKS } from '../check/run';
 import { InputError, loadTemplates } from '../check/templates';
 import { ConfigError } from '../config/errors';
 import { loadConfigFile } from '../config/load';
+import { declaredParties } from '../config/declared';
 import { permittedRegions } from '../config/schema';
 import { DateInputError } from '../processors/processor-grant-expiry';
 import { databaseSql, renderDatabaseSql } from '../database/database-sql';
@@ -239,12 +240,19 @@ function check(io: CliIo, { values, flags, positionals }: ParsedArgs): number {
   if (listed && (listed.length === 0 || badRegion)) throw new UsageError(`check: --allowed-regions is a comma-separated list of regions, such as eu-west-3,eu-central-1; got ${badRegion ?? listedOption}`);
   const region = values.get('--region');
   if (region && !REGION.test(region)) throw new UsageError(`check: --region must be a region, such as eu-west-3; got ${region}`);
-  const allowedRegions = configPath ? permittedRegions(loadConfigFile(configPath)) : listed;
+  const config = configPath ? loadConfigFile(configPath) : undefined;
+  const allowedRegions = config ? permittedRegions(config) : listed;
   const packsOption = values.get('--packs');
   const packs = packsOption === 'all' ? Object.keys(PACKS) : packsOption?.split(',').map((p) => p.trim()).filter(Boolean);
   if (packs && packs.length === 0) throw new UsageError(`check: --packs is a comma-separated list of ${Object.keys(PACKS).join(', ')} (or all); got ${packsOption}`);
   const today = values.get('--today');
-  const result = checkTemplates(loadTemplates(path, region), { allowedRegions, packs, guard: flags.has('--guard'), today });
+  const result = checkTemplates(loadTemplates(path, region), {
+    allowedRegions,
+    packs,
+    guard: flags.has('--guard'),
+    today,
+    ...(config ? { declared: declaredParties(config) } : {}),
+  });
   const report =
     format === 'json' ? formatJson(result) : format === 'sarif' ? formatSarif(result, PACKAGE_VERSION, { configPath }) : formatHuman(result);
   const output = values.get('--output');

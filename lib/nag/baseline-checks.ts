@@ -12,13 +12,16 @@ import { GdprChecks, type GdprChecksProps } from './gdpr-checks';
  * (`writeSuppressionsToCloudFormation`, on unless props say otherwise). The
  * GDPR pack holds the app to `allowedRegions`: pass the configuration's,
  * `permittedRegions(config)`; the default is every EU member-state region.
+ * Pass `declared: declaredParties(config)` too, so resource policies may name
+ * the configured processors and backup account, and backups are held to the
+ * erasure bound.
  */
 export function addBaselineChecks(scope: IConstruct, props: GdprChecksProps = {}): void {
   assertOneAwsCdkLib(scope); // two copies of aws-cdk-lib: the packs would check nothing
-  const { allowedRegions, ...rest } = props;
+  const { allowedRegions, declared, ...rest } = props;
   const nagProps: NagPackProps = { writeSuppressionsToCloudFormation: true, ...rest };
   Validations.of(scope).addPlugins(
-    new GdprChecks(scope, { ...nagProps, allowedRegions }),
+    new GdprChecks(scope, { ...nagProps, allowedRegions, declared }),
     new AwsSolutionsChecks(scope, nagProps),
     new HIPAASecurityChecks(scope, nagProps),
     new NIST80053R5Checks(scope, nagProps),

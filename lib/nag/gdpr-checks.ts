@@ -4,7 +4,7 @@ import type { IConstruct } from 'constructs';
 import { reasonProblem, splitNamedAcknowledgment, targetNames } from '../marks/acknowledge';
 import { DEFAULT_ALLOWED_REGIONS } from '../residency/regions';
 import { clearResolvedCache } from './resolve';
-import type { GdprRule, GdprRuleContext } from './rule';
+import type { DeclaredParties, GdprRule, GdprRuleContext } from './rule';
 import { GDPR_RULES } from './rules';
 
 export const GDPR_PACK_NAME = 'GDPR';
@@ -25,6 +25,13 @@ export interface GdprChecksProps extends NagPackProps {
    * @default - every EU member-state region (DEFAULT_ALLOWED_REGIONS)
    */
   readonly allowedRegions?: readonly string[];
+  /**
+   * What the configuration declares: the processors' and backup accounts a
+   * resource policy may name, and the erasure bound no backup may outlive.
+   * The kit's entry points pass `declaredParties(config)`.
+   * @default - no other account is allowed, no bound is checked
+   */
+  readonly declared?: DeclaredParties;
 }
 
 /** How one finding stands against the acknowledgments above its resource. */
@@ -51,13 +58,13 @@ export class GdprChecks extends NagPack {
   private readonly ruleContext: GdprRuleContext;
 
   constructor(scope?: IConstruct, props: GdprChecksProps = {}) {
-    const { allowedRegions, ...nagProps } = props;
+    const { allowedRegions, declared, ...nagProps } = props;
     super(scope, nagProps);
     this.packName = GDPR_PACK_NAME;
     if (allowedRegions !== undefined && allowedRegions.length === 0) {
       throw new Error('GdprChecks allowedRegions must name at least one region; got []');
     }
-    this.ruleContext = { allowedRegions: [...(allowedRegions ?? DEFAULT_ALLOWED_REGIONS)] };
+    this.ruleContext = { allowedRegions: [...(allowedRegions ?? DEFAULT_ALLOWED_REGIONS)], ...(declared ? { declared } : {}) };
   }
 
   public override validateScope(scope: IConstruct): PolicyValidationPluginReport {

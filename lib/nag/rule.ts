@@ -1,5 +1,8 @@
 import type { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleResult } from 'cdk-nag';
+import type { DeclaredParties } from '../config/declared';
+
+export type { DeclaredParties } from '../config/declared';
 
 /**
  * One rule of the GDPR pack: a pure check plus everything a reviewer needs
@@ -27,4 +30,11 @@ export interface GdprRule {
 export interface GdprRuleContext {
   /** The regions the app may use (`GdprChecksProps.allowedRegions`). */
   readonly allowedRegions: readonly string[];
+  /**
+   * What the configuration declares (`GdprChecksProps.declared`): the other
+   * accounts data may reach and the erasure bound. Undefined when the pack
+   * runs without a configuration (`check` without `--config`): a rule that
+   * needs it then allows no other account and skips the bound.
+   */
+  readonly declared?: DeclaredParties;
 }

@@ -10,6 +10,7 @@ import { copyVaultName } from '../../lib/backup/copy-vault';
 import { LockedBackupVault } from '../../lib/backup/locked-vault';
 import { PROTECTED_VAULT_ACTIONS } from '../../lib/backup/vault-access-policy';
 import { parseConfig } from '../../lib/config/load';
+import { declaredParties } from '../../lib/config/declared';
 import { permittedRegions } from '../../lib/config/schema';
 import { ContactDatabase } from '../../lib/database/contact-database';
 import { CustomerManagedKey } from '../../lib/keys/customer-managed-key';
@@ -26,7 +27,7 @@ function baseline(change: (cfg: Record<string, any>) => void = () => undefined) 
   const config = parseConfig(input);
   const app = new App({ builtinCloudFormationValidation: false });
   const stacks = addBaselineStacks(app, config);
-  addBaselineChecks(app, { allowedRegions: permittedRegions(config) });
+  addBaselineChecks(app, { allowedRegions: permittedRegions(config), declared: declaredParties(config) });
   return { config, stacks };
 }
 

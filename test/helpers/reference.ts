@@ -3,6 +3,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { addBaselineChecks } from '../../lib/nag/baseline-checks';
 import { loadConfigFile } from '../../lib/config/load';
+import { declaredParties } from '../../lib/config/declared';
 import { type BaselineConfig, permittedRegions } from '../../lib/config/schema';
 import { ContactBaselineStack } from '../../lib/stacks/contact-baseline-stack';
 
@@ -24,7 +25,7 @@ export function defaultConfigInput(): Record<string, any> {
 export function referenceStack(config: BaselineConfig = defaultConfig()): ContactBaselineStack {
   // As in bin/app.ts: aws-cdk-lib's built-in CloudFormation validator is off (cfn-lint runs it in CI).
   const app = new App({ builtinCloudFormationValidation: false });
-  addBaselineChecks(app, { allowedRegions: permittedRegions(config) });
+  addBaselineChecks(app, { allowedRegions: permittedRegions(config), declared: declaredParties(config) });
   return new ContactBaselineStack(app, 'GdprContactBaseline', { config });
 }
 

@@ -59,6 +59,15 @@ export const backupSchema = z
   })
   .strict();
 
+/**
+ * The longest a backup may keep a recovery point, in days: the longest
+ * category retention, and never longer than the erasure journal (a restore
+ * replays the journal to erase again whom the backup still holds).
+ */
+export function erasureBound(longestRetentionDays: number | undefined): number {
+  return longestRetentionDays === undefined ? ERASURE_JOURNAL_RETENTION_DAYS : Math.min(longestRetentionDays, ERASURE_JOURNAL_RETENTION_DAYS);
+}
+
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /**
  * Backups (art. 5(1)(e), 32(1)(c), 44): they must not outlive the storage
@@ -80,7 +89,7 @@ export function backupChecks(
   const maxRetention = num(lock.maxRetentionDays);
   const continuous = backup.continuousBackup !== false;
   const pitrDays = num(cfg.database?.backupRetentionDays) ?? DATABASE_DEFAULTS.backupRetentionDays;
-  const bound = longest === undefined ? ERASURE_JOURNAL_RETENTION_DAYS : Math.min(longest, ERASURE_JOURNAL_RETENTION_DAYS);
+  const bound = erasureBound(longest);
   const why = longest !== undefined && longest <= ERASURE_JOURNAL_RETENTION_DAYS
     ? `the longest category retention (${longest} days)`
     : `the erasure journal (the PostgreSQL log group keeps it ${ERASURE_JOURNAL_RETENTION_DAYS} days)`;

@@ -1,0 +1,29 @@
+import { type BaselineConfig } from './schema';
+import { erasureBound } from './sections/backup';
+
+/** The parties and bounds a configuration declares, as the rules need them (`declaredParties(config)`). */
+export interface DeclaredParties {
+  /** The account the baseline deploys to (`environment.account`). */
+  readonly account: string;
+  /** The processors' accounts (`subcontractors[].accountId`). */
+  readonly processorAccounts: readonly string[];
+  /** The backup account (`backup.copyTarget.account`), if backups are copied to one. */
+  readonly backupAccount?: string;
+  /**
+   * The longest a recovery point may be kept, in days: the longest category
+   * retention, and never longer than the erasure journal. A backup kept longer
+   * would bring erased contacts back.
+   */
+  readonly erasureBoundDays: number;
+}
+
+/** What the rule packs must know of a configuration besides its regions (`GdprChecksProps.declared`). */
+export function declaredParties(config: BaselineConfig): DeclaredParties {
+  const retentions = config.categories.map((c) => c.retentionDays).filter((d): d is number => typeof d === 'number');
+  return {
+    account: config.environment.account,
+    processorAccounts: [...new Set(config.subcontractors.map((s) => s.accountId))],
+    ...(config.backup.copyTarget ? { backupAccount: config.backup.copyTarget.account } : {}),
+    erasureBoundDays: erasureBound(retentions.length > 0 ? Math.max(...retentions) : undefined),
+  };
+}

@@ -8,6 +8,7 @@ import { Catalog } from '../../lib/catalog/catalog';
 import { loadConfigFile } from '../../lib/config/load';
 import { databaseSql } from '../../lib/database/database-sql';
 import { migrate } from '../../lib/database/migrator';
+import { PG_TEMPLATE_ENV, TEST_SERVER_PASSWORD } from './pg-template';
 
 /**
  * A real PostgreSQL server for the tests, started by the tests themselves
@@ -76,8 +77,10 @@ export async function startPostgres(database = 'contacts'): Promise<TestDatabase
   const dir = mkdtempSync(join(tmpdir(), 'gdpr-pg-'));
   chmodSync(dir, 0o777);
   const port = await freePort();
-  const password = 'test-only';
-  const child = spawn(process.execPath, [join(__dirname, 'pg-server.mjs'), join(dir, 'data'), String(port), password], {
+  const password = TEST_SERVER_PASSWORD;
+  // The global setup's template when there is one (jest), initdb otherwise.
+  const template = process.env[PG_TEMPLATE_ENV];
+  const child = spawn(process.execPath, [join(__dirname, 'pg-server.mjs'), join(dir, 'data'), String(port), password, ...(template ? [template] : [])], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   await waitForReady(child);

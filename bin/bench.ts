@@ -33,6 +33,9 @@ const TARGET_RATIO = 1.5;
 const TARGET_JEST_MS = 45_000;
 const TARGET_SYNTH_MS = 5_000;
 const CHILD_FLAG = '--child-packs';
+const CHILD_CHECK_FLAG = '--child-check-packs';
+/** Issue 11's target: `gdpr-baseline check` of a 1,000-resource template, and no slower than cdk-nag's own packs on it. */
+const TARGET_CHECK_MS = 2_000;
 
 interface Measurement {
   readonly id: string;
@@ -132,6 +135,32 @@ async function childPacks(): Promise<void> {
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs in a fresh process (`bench.ts --child-check-packs <template>`): loads the
+ * template with CfnInclude, as `check` does, and times the GDPR pack and each of
+ * cdk-nag's four packs on it, cold. Prints JSON.
+ */
+async function childCheckPacks(templateFile: string): Promise<void> {
+  process.env.CDK_VALIDATION = 'false';
+  const { App, Stack } = await import('aws-cdk-lib');
+  const { CfnInclude } = await import('aws-cdk-lib/cloudformation-include');
+  const { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } = await import('cdk-nag');
+  const { GdprChecks } = await import('../lib/nag/gdpr-checks');
+  const stack = new Stack(new App(), 'Template', { env: { account: '111122223333', region: 'eu-west-3' } });
+  new CfnInclude(stack, 'Template', { templateFile });
+  const time = (validate: () => unknown): number => {
+    const start = performance.now();
+    validate();
+    return performance.now() - start;
+  };
+  const gdpr = time(() => new GdprChecks().validateScope(stack));
+  const cdkNag = [new AwsSolutionsChecks(), new HIPAASecurityChecks(), new NIST80053R5Checks(), new PCIDSS321Checks()].reduce(
+    (sum, pack) => sum + time(() => pack.validateScope(stack)),
+    0,
+  );
+  process.stdout.write(JSON.stringify({ gdpr, cdkNag }));
 }
 
 // ------------------------------------------------------------------ main
@@ -251,6 +280,17 @@ function main(): void {
       // Exit 1 is expected: the synthetic templates carry findings.
       const args = ['--import', 'tsx', 'bin/gdpr-baseline.ts', 'check', template, '--region', 'eu-west-3', '--format', 'json'];
       rows.push(repeat(runs, `check${size}`, `gdpr-baseline check, ${size} resources`, process.execPath, args, {}, undefined, [0, 1]));
+      if (size === 1000) {
+        // The same template through CfnInclude in one process: the GDPR pack beside cdk-nag's four packs.
+        const packRuns: { gdpr: number; cdkNag: number }[] = [];
+        for (let i = 0; i < runs; i++) {
+          const { stdout } = timeCommand(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bin', 'bench.ts'), CHILD_CHECK_FLAG, template]);
+          packRuns.push(JSON.parse(stdout) as { gdpr: number; cdkNag: number });
+        }
+        const inProcessCheck = `in-process: node --import tsx bin/bench.ts ${CHILD_CHECK_FLAG} <1,000-resource template>`;
+        rows.push(measurement('check1000GdprPack', '  GDPR pack on it (validateScope)', inProcessCheck, packRuns.map((r) => r.gdpr)));
+        rows.push(measurement('check1000CdkNagPacks', "  cdk-nag's 4 packs on it (validateScope)", inProcessCheck, packRuns.map((r) => r.cdkNag)));
+      }
     }
     rows.push(repeat(jestRuns, 'jest', 'test suite (npx jest)', 'npx', ['jest', '--silent'], { CI: 'true' }));
     process.stderr.write('\n\n');
@@ -266,6 +306,8 @@ function main(): void {
         `reference / plain synth (medians): ${ratio.toFixed(2)}x; target: within ${TARGET_RATIO}x: ${ratio <= TARGET_RATIO ? 'met' : 'MISSED'}\n` +
         `aws-cdk-lib's CloudFormation validator: about ${seconds(validatorShare)} on the reference templates (off in the app: cfn-lint runs the same rules in check:templates), ${seconds(plainValidatorShare)} of the plain app (median with it minus median without)\n` +
         `check scaling: ${CHECK_SIZES.map((n) => `${n} resources ${seconds(byId[`check${n}`].medianMs)}`).join(', ')} (per 1,000 resources beyond the first ${CHECK_SIZES[0]}: ${seconds(((byId[`check${CHECK_SIZES[2]}`].medianMs - byId[`check${CHECK_SIZES[0]}`].medianMs) / (CHECK_SIZES[2] - CHECK_SIZES[0])) * 1000)})\n` +
+        `check of 1,000 resources: ${seconds(byId.check1000.medianMs)}; target: under ${seconds(TARGET_CHECK_MS)}: ${byId.check1000.medianMs <= TARGET_CHECK_MS ? 'met' : 'MISSED'}; ` +
+        `GDPR pack ${seconds(byId.check1000GdprPack.medianMs)} vs cdk-nag's four packs ${seconds(byId.check1000CdkNagPacks.medianMs)} on it: ${byId.check1000GdprPack.medianMs <= byId.check1000CdkNagPacks.medianMs ? 'met' : 'MISSED'}\n` +
         `bench took ${seconds(performance.now() - started)}; results in ${relative(process.cwd(), RESULTS) || RESULTS}\n`,
     );
 
@@ -281,6 +323,12 @@ function main(): void {
       targets: {
         jest: { medianMs: byId.jest.medianMs, targetMs: TARGET_JEST_MS, met: byId.jest.medianMs <= TARGET_JEST_MS },
         referenceSynth: { medianMs: byId.referenceSynth.medianMs, targetMs: TARGET_SYNTH_MS, met: byId.referenceSynth.medianMs <= TARGET_SYNTH_MS },
+        check1000: { medianMs: byId.check1000.medianMs, targetMs: TARGET_CHECK_MS, met: byId.check1000.medianMs <= TARGET_CHECK_MS },
+        check1000GdprPackVsCdkNag: {
+          gdprMs: byId.check1000GdprPack.medianMs,
+          cdkNagMs: byId.check1000CdkNagPacks.medianMs,
+          met: byId.check1000GdprPack.medianMs <= byId.check1000CdkNagPacks.medianMs,
+        },
       },
       referenceOverPlain: { ratio: Number(ratio.toFixed(3)), target: TARGET_RATIO, met: ratio <= TARGET_RATIO },
       cfnValidatorShareMs: { reference: Math.round(validatorShare), plain: Math.round(plainValidatorShare) },
@@ -298,7 +346,13 @@ function main(): void {
 }
 
 if (require.main === module) {
-  if (process.argv.includes(CHILD_FLAG)) {
+  const checkChild = process.argv.indexOf(CHILD_CHECK_FLAG);
+  if (checkChild >= 0) {
+    childCheckPacks(process.argv[checkChild + 1]).catch((err: unknown) => {
+      process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    });
+  } else if (process.argv.includes(CHILD_FLAG)) {
     childPacks().catch((err: unknown) => {
       process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
       process.exitCode = 1;

@@ -129,8 +129,8 @@ export function inferAccount(template: TemplateInput['template']): string | unde
   };
   for (const resource of Object.values(template.Resources)) {
     // A Lambda permission's Principal is a plain string property, left out above; its SourceArn is a grantee's too.
-    const { Principal: _p, SourceArn: _s, ...rest } = resource.Type === 'AWS::Lambda::Permission' ? (resource.Properties ?? {}) : { ...(resource.Properties ?? {}) };
-    walk(rest);
+    const properties = resource.Properties ?? {};
+    walk(resource.Type === 'AWS::Lambda::Permission' ? Object.fromEntries(Object.entries(properties).filter(([k]) => k !== 'SourceArn')) : properties);
   }
   return accounts.size === 1 ? [...accounts][0] : undefined;
 }

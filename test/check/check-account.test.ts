@@ -27,7 +27,7 @@ const template = (name: string, resources: object): string => {
   writeFileSync(path, JSON.stringify({ Resources: resources }));
   return path;
 };
-const bucketPolicy = (principal: object, condition?: object) => ({
+const bucketPolicy = (principal: object | string, condition?: object) => ({
   Type: 'AWS::S3::BucketPolicy',
   Properties: {
     Bucket: 'contacts-export',

@@ -108,6 +108,9 @@ describe('inference cannot be steered by the accounts a template grants to', () 
       B: { Type: 'AWS::SNS::Topic', Properties: { KmsMasterKeyId: `arn:aws:kms:eu-west-3:${STRANGER}:key/2` } },
     });
     expect(check(path, '--region', 'eu-west-3').report.templates[0].account).toBeUndefined();
+    let human = '';
+    runCli(['check', path, '--region', 'eu-west-3'], { out: (t) => void (human += t), err: () => undefined });
+    expect(human).toMatch(/two-accounts\.json \(eu-west-3, account unknown: pass --account, 2 resources\)/);
   });
 });
 

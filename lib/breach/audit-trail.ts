@@ -1,4 +1,4 @@
-import { Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, type IResolvable, type IResolveContext, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -150,6 +150,7 @@ export class AuditTrail extends Construct {
       sendToCloudWatchLogs: true,
       cloudWatchLogGroup: this.logGroup,
     });
+    sourceAccountForCloudTrail(this.bucket, stack.account);
 
     for (const pack of ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321']) {
       acknowledge(
@@ -186,4 +187,35 @@ export class AuditTrail extends Construct {
     }
     this.loggedFunctionArns.push(fn.functionArn);
   }
+}
+
+/**
+ * The Trail construct lets `cloudtrail.amazonaws.com` read the bucket ACL and write log files with no
+ * source condition: any account's trail could then name the bucket (the confused deputy). Every such
+ * statement of the bucket policy gets `StringEquals aws:SourceAccount: <this account>`, as AWS
+ * recommends for CloudTrail bucket policies (GDPR-Art32-ResourcePolicyBounded).
+ */
+function sourceAccountForCloudTrail(bucket: s3.IBucket, account: string): void {
+  const policy = bucket.policy;
+  if (!policy) return;
+  const document = policy.document;
+  const withSourceAccount: IResolvable = {
+    creationStack: [],
+    resolve: (context: IResolveContext) => {
+      /* eslint-disable @typescript-eslint/no-explicit-any */
+      const resolved = context.resolve(document) as { Statement?: any[] };
+      const sourceAccount = context.resolve(account);
+      return {
+        ...resolved,
+        Statement: (resolved.Statement ?? []).map((statement: any) => {
+          const services = [statement?.Principal?.Service].flat();
+          if (statement?.Effect !== 'Allow' || !services.includes('cloudtrail.amazonaws.com')) return statement;
+          const condition = statement.Condition ?? {};
+          return { ...statement, Condition: { ...condition, StringEquals: { ...(condition.StringEquals ?? {}), 'aws:SourceAccount': sourceAccount } } };
+        }),
+      };
+      /* eslint-enable @typescript-eslint/no-explicit-any */
+    },
+  };
+  (policy.node.defaultChild as s3.CfnBucketPolicy).policyDocument = withSourceAccount;
 }

@@ -21,7 +21,7 @@ export function formatHuman(result: CheckResult): string {
     lines.push(`IGNORED acknowledgment ${a.ruleId}  ${a.logicalId} (${a.resourceType})  ${rel(a.template)}`);
     lines.push(`    ${a.problem}; its finding is reported, not acknowledged.`);
   }
-  const templates = result.templates.map((t) => `${rel(t.path)} (${t.region}, ${t.resources} resources)`).join(', ');
+  const templates = result.templates.map((t) => `${rel(t.path)} (${t.region}${t.account ? `, account ${t.account}${t.accountFrom === 'inferred' ? ' inferred from its ARNs' : ''}` : ', account unknown: pass --account'}, ${t.resources} resources)`).join(', ');
   const errors = result.findings.filter((f) => f.level === 'error').length;
   const warnings = result.findings.length - errors;
   lines.push(

@@ -96,6 +96,43 @@ export interface CheckOptions {
    * @default - no other account is allowed, no bound is checked
    */
   readonly declared?: DeclaredParties;
+  /**
+   * The account templates deploy to when their cloud assembly manifest does
+   * not say (`check --account`): the stack's own account for the rules
+   * (a role or policy naming it is not a cross-account grant).
+   * @default - inferred from the template's own ARNs when they name exactly one account, else unknown
+   */
+  readonly account?: string;
+}
+
+/** Keys whose values name who is granted, never the template's own account (left out of the inference). */
+const GRANTEE_KEYS = new Set(['Principal', 'NotPrincipal', 'Condition', 'SourceAccount', 'AssumeRolePolicyDocument', 'ValuesToAdd', 'DestinationBackupVaultArn']);
+const ARN_ACCOUNT = /arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):/g;
+
+/**
+ * The account a template deploys to, read from its own ARNs (`arn:aws:<service>:<region>:<account>:...`)
+ * when they name exactly one account, else undefined (never a guess between two). ARNs in principals,
+ * conditions, trust policies, `SourceAccount`, shared snapshots' `ValuesToAdd` and backup copies'
+ * `DestinationBackupVaultArn` name grantees or destinations, not the template's own: they are left out,
+ * so a template that only grants to another account never makes that account its own.
+ */
+export function inferAccount(template: TemplateInput['template']): string | undefined {
+  const accounts = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (typeof value === 'string') {
+      for (const match of value.matchAll(ARN_ACCOUNT)) accounts.add(match[1]);
+    } else if (Array.isArray(value)) {
+      value.forEach(walk);
+    } else if (value && typeof value === 'object') {
+      for (const [key, v] of Object.entries(value)) if (!GRANTEE_KEYS.has(key)) walk(v);
+    }
+  };
+  for (const resource of Object.values(template.Resources)) {
+    // A Lambda permission's Principal is a plain string property, left out above; its SourceArn is a grantee's too.
+    const properties = resource.Properties ?? {};
+    walk(resource.Type === 'AWS::Lambda::Permission' ? Object.fromEntries(Object.entries(properties).filter(([k]) => k !== 'SourceArn')) : properties);
+  }
+  return accounts.size === 1 ? [...accounts][0] : undefined;
 }
 
 /** Rule id of an ended processor grant, reported by `check --today` only (it depends on the date, so it is not in the pack). */
@@ -125,7 +162,8 @@ function endedGrantFindings(input: TemplateInput, today: number): Finding[] {
 }
 
 export interface CheckResult {
-  readonly templates: readonly { path: string; region: string; resources: number }[];
+  /** Each template, with the account it was checked as (`accountFrom`: manifest, --account or inferred; absent when unknown). */
+  readonly templates: readonly { path: string; region: string; resources: number; account?: string; accountFrom?: 'manifest' | 'option' | 'inferred' }[];
   readonly findings: readonly Finding[];
   readonly acknowledged: readonly Acknowledgment[];
   /** Acknowledgments whose reason is empty, shorter than 30 characters or generic: ignored, so their findings stay. */
@@ -160,6 +198,14 @@ function templateAcknowledgments(logicalId: string, metadata: Record<string, unk
   });
 }
 
+/** The account a template is checked as: its manifest's, else the one given, else inferred from its ARNs. */
+function accountOf(input: TemplateInput, given: string | undefined): { account?: string; accountFrom?: 'manifest' | 'option' | 'inferred' } {
+  if (input.account !== undefined) return { account: input.account, accountFrom: 'manifest' };
+  if (given !== undefined) return { account: given, accountFrom: 'option' };
+  const inferred = inferAccount(input.template);
+  return inferred === undefined ? {} : { account: inferred, accountFrom: 'inferred' };
+}
+
 const RULES_BY_ID = new Map(GDPR_RULES.map((r) => [`${GDPR_PACK_NAME}-${r.id}`, r]));
 
 /**
@@ -185,8 +231,12 @@ export function checkTemplates(inputs: readonly TemplateInput[], options: CheckO
     for (const unknownPack of packs.filter((p) => !PACKS[p])) {
       throw new InputError(`unknown pack "${unknownPack}"; choose among ${Object.keys(PACKS).join(', ')}`);
     }
+    if (options.account !== undefined && !/^\d{12}$/.test(options.account)) {
+      throw new InputError(`account must be 12 digits, such as 111122223333; got ${options.account}`);
+    }
+    const accounts = inputs.map((input) => accountOf(input, options.account));
     inputs.forEach((input, index) => {
-      const stack = new Stack(app, `Template${index}`, { env: { region: input.region, account: input.account } });
+      const stack = new Stack(app, `Template${index}`, { env: { region: input.region, account: accounts[index].account } });
       let included: CfnInclude;
       try {
         included = new CfnInclude(stack, 'Template', { templateFile: input.path });
@@ -234,7 +284,12 @@ export function checkTemplates(inputs: readonly TemplateInput[], options: CheckO
     });
     if (options.guard) findings.push(...guardFindings(inputs));
     return {
-      templates: inputs.map((i) => ({ path: i.path, region: i.region as string, resources: Object.keys(i.template.Resources).length })),
+      templates: inputs.map((i, index) => ({
+        path: i.path,
+        region: i.region as string,
+        resources: Object.keys(i.template.Resources).length,
+        ...accounts[index],
+      })),
       findings,
       acknowledged,
       ignoredAcknowledgments,

@@ -38,7 +38,7 @@ const EXIT_CODES = 'Exit codes: 0 done (check: no finding), 1 findings (check), 
 
 const COMMANDS: Record<string, CommandSpec> = {
   check: {
-    values: ['--region', '--config', '--allowed-regions', '--packs', '--format', '--output', '--today'],
+    values: ['--region', '--account', '--config', '--allowed-regions', '--packs', '--format', '--output', '--today'],
     flags: ['--guard'],
     positionals: ['path'],
     help: `Usage: gdpr-baseline check <path> [options]
@@ -47,7 +47,9 @@ Runs the GDPR rules over a cloud assembly (cdk.out), a template file (JSON or YA
 
 Options:
   --region REGION            region of templates that do not say where they deploy
-  --config FILE              take the allowed regions from a configuration
+  --account ID               account (12 digits) of templates that do not say where they deploy;
+                             without it, the one account the template's own ARNs name, if exactly one
+  --config FILE              take the allowed regions, processors' and backup accounts from a configuration
   --allowed-regions LIST     comma-separated allowed regions (default: EU member-state regions)
   --packs LIST               also run cdk-nag packs: aws-solutions, hipaa, nist, pci (or all)
   --guard                    also run the 237 AWS Control Tower proactive controls (cfn-guard)
@@ -240,6 +242,8 @@ function check(io: CliIo, { values, flags, positionals }: ParsedArgs): number {
   if (listed && (listed.length === 0 || badRegion)) throw new UsageError(`check: --allowed-regions is a comma-separated list of regions, such as eu-west-3,eu-central-1; got ${badRegion ?? listedOption}`);
   const region = values.get('--region');
   if (region && !REGION.test(region)) throw new UsageError(`check: --region must be a region, such as eu-west-3; got ${region}`);
+  const account = values.get('--account');
+  if (account !== undefined && !/^\d{12}$/.test(account)) throw new UsageError(`check: --account must be an AWS account id of 12 digits, such as 111122223333; got ${account}`);
   const config = configPath ? loadConfigFile(configPath) : undefined;
   const allowedRegions = config ? permittedRegions(config) : listed;
   const packsOption = values.get('--packs');
@@ -251,6 +255,7 @@ function check(io: CliIo, { values, flags, positionals }: ParsedArgs): number {
     packs,
     guard: flags.has('--guard'),
     today,
+    ...(account ? { account } : {}),
     ...(config ? { declared: declaredParties(config) } : {}),
   });
   const report =

@@ -93,6 +93,21 @@ const HINTS: Readonly<Record<string, AcknowledgmentHint>> = {
     reason: '<why this database holds no personal data to purge, or what purges it>',
     findings: ['NoPurgeFunction', 'NotScheduled'],
   },
+  // Rule pack v2 (issue 11): resource-based policies.
+  'Art32-ResourcePolicyBounded': {
+    reason: '<who this other account or service is, the agreement that covers it, and what it may reach>',
+    findings: [
+      'Public',
+      'Account::<id>',
+      'ServiceWithoutSourceCondition::<service>',
+      'CannotEvaluate::Principal',
+      'CannotEvaluate::Condition',
+      'CannotEvaluate::Statement',
+      'CannotEvaluate::Effect',
+      'CannotEvaluate::<property>',
+      'CannotEvaluate::ValuesToAdd',
+    ],
+  },
 };
 
 /** Rule ids that have an acknowledgment hint (a test checks they all still exist). */

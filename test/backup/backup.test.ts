@@ -51,7 +51,8 @@ function text(value: unknown): string {
 }
 
 const PACKS: [string, () => NagPack][] = [
-  ['GDPR', () => new GdprChecks()],
+  // As bin/app.ts: the reference configuration declares the production and backup accounts the vault and key policies name.
+  ['GDPR', () => new GdprChecks(undefined, { declared: declaredParties(parseConfig(defaultConfigInput())) })],
   ['AwsSolutions', () => new AwsSolutionsChecks()],
   ['HIPAA.Security', () => new HIPAASecurityChecks()],
   ['NIST.800.53.R5', () => new NIST80053R5Checks()],

@@ -7,7 +7,8 @@ import { formatHuman, formatJson, formatSarif } from '../../lib/check/format';
 import { checkTemplates, CheckResult } from '../../lib/check/run';
 import { runCli } from '../../lib/cli/gdpr-baseline';
 import { loadTemplates } from '../../lib/check/templates';
-import { referenceStack, REPO_ROOT } from '../helpers/reference';
+import { declaredParties } from '../../lib/config/declared';
+import { defaultConfig, referenceStack, REPO_ROOT } from '../helpers/reference';
 
 const fixture = (name: string) => join(__dirname, 'fixtures', name);
 /** Runs `gdpr-baseline check` in-process, as the binary does. */
@@ -103,7 +104,8 @@ describe('check on the cloud assembly of the reference app gives the synth verdi
   });
 
   test('no finding, every acknowledgment of the app honoured, region read from the manifest', () => {
-    const result = checkTemplates(loadTemplates(assemblyDir), { packs: ['aws-solutions', 'hipaa', 'nist', 'pci'] });
+    // As synth and check --config do: the configuration declares the backup account the key and vault policies name.
+    const result = checkTemplates(loadTemplates(assemblyDir), { packs: ['aws-solutions', 'hipaa', 'nist', 'pci'], declared: declaredParties(defaultConfig()) });
     expect(result.findings).toEqual([]);
     expect(result.templates.every((t) => t.region === 'eu-west-3')).toBe(true);
     expect(result.acknowledged.length).toBeGreaterThan(0);
@@ -116,7 +118,7 @@ describe('check on the cloud assembly of the reference app gives the synth verdi
     const cluster = Object.values(template.Resources as Record<string, any>).find((r) => r.Type === 'AWS::RDS::DBCluster');
     cluster.Properties.DeletionProtection = false;
     writeFileSync(path, JSON.stringify(template));
-    const result = checkTemplates(loadTemplates(assemblyDir));
+    const result = checkTemplates(loadTemplates(assemblyDir), { declared: declaredParties(defaultConfig()) });
     expect(result.findings.map((f) => f.ruleId)).toEqual(['GDPR-Art5-DatabaseDeletionProtected']);
   });
 });

@@ -37,6 +37,8 @@ describe('the GDPR pack', () => {
       ['GDPR-Art33-TrailEncryptedAndValidated', NagMessageLevel.ERROR],
       ['GDPR-Art33-DpoNotificationTopic', NagMessageLevel.ERROR],
       ['GDPR-Art5-RetentionPurgeScheduled', NagMessageLevel.ERROR],
+      // Rule pack v2 (issue 11): resource-based policies.
+      ['GDPR-Art32-ResourcePolicyBounded', NagMessageLevel.ERROR],
     ]);
   });
 

@@ -12,7 +12,8 @@ import { loadTemplates } from '../../lib/check/templates';
 import { runCli } from '../../lib/cli/gdpr-baseline';
 import { parseConfig } from '../../lib/config/load';
 import { endedTrust, GRANT_EXPIRED_WARNING, warnEndedGrants } from '../../lib/processors/processor-grant-expiry';
-import { defaultConfigInput, REPO_ROOT } from '../helpers/reference';
+import { declaredParties } from '../../lib/config/declared';
+import { DEFAULT_CONFIG_PATH, defaultConfig, defaultConfigInput, REPO_ROOT } from '../helpers/reference';
 
 /**
  * The same commit builds the same thing on any date: the reference
@@ -163,11 +164,13 @@ describe('the reference app synthesized on two far-apart faked dates, in this pr
 
   test('check --today on the same assembly reports the expired grant as a finding (exit 1); without --today it is clean', () => {
     const quiet = { out: () => undefined, err: () => undefined };
-    expect(runCli(['check', before.outdir], quiet)).toBe(0);
-    expect(runCli(['check', before.outdir, '--today', '2027-12-30'], quiet)).toBe(0);
-    const result = checkTemplates(loadTemplates(before.outdir), { today: REFERENCE_EXPIRY });
+    // With the configuration, as synth: it declares the backup account the key and vault policies name.
+    const config = ['--config', DEFAULT_CONFIG_PATH];
+    expect(runCli(['check', before.outdir, ...config], quiet)).toBe(0);
+    expect(runCli(['check', before.outdir, '--today', '2027-12-30', ...config], quiet)).toBe(0);
+    const result = checkTemplates(loadTemplates(before.outdir), { today: REFERENCE_EXPIRY, declared: declaredParties(defaultConfig()) });
     expect(result.findings.map((f) => [f.ruleId, f.level, f.resourceType])).toEqual([[GRANT_EXPIRED_RULE, 'warning', 'AWS::IAM::Role']]);
-    expect(runCli(['check', before.outdir, '--today', REFERENCE_EXPIRY], quiet)).toBe(1);
+    expect(runCli(['check', before.outdir, '--today', REFERENCE_EXPIRY, ...config], quiet)).toBe(1);
   });
 });
 

@@ -2,6 +2,7 @@ import { App, CliCredentialsStackSynthesizer } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { addBaselineChecks } from '../../lib/nag/baseline-checks';
 import { ContactBaselineStack } from '../../lib/stacks/contact-baseline-stack';
+import { declaredParties } from '../../lib/config/declared';
 import { defaultConfig, referenceTemplate } from '../helpers/reference';
 import { matches } from './event-pattern';
 
@@ -263,7 +264,7 @@ describe('EventBridge’s limits', () => {
 describe('with a synthesizer that names no deployment role', () => {
   test('warns, and falls back to treating every CloudFormation call as a deployment (the documented limit)', () => {
     const app = new App({ builtinCloudFormationValidation: false });
-    addBaselineChecks(app);
+    addBaselineChecks(app, { declared: declaredParties(defaultConfig()) });
     const other = new ContactBaselineStack(app, 'NoBootstrapRole', { config: defaultConfig(), synthesizer: new CliCredentialsStackSynthesizer() });
     Annotations.fromStack(other).hasWarning('/NoBootstrapRole/Breach', Match.stringLikeRegexp('role CloudFormation deploys this stack with is unknown'));
     const otherResources = app.synth().getStackByName('NoBootstrapRole').template.Resources as Resources;

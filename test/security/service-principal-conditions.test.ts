@@ -5,6 +5,7 @@ import type { IConstruct } from 'constructs';
 import { addBaselineChecks } from '../../lib/nag/baseline-checks';
 import { addBaselineStacks } from '../../lib/stacks/baseline-app';
 import type { ContactBaselineStack } from '../../lib/stacks/contact-baseline-stack';
+import { declaredParties } from '../../lib/config/declared';
 import { defaultConfig } from '../helpers/reference';
 
 /*
@@ -67,7 +68,7 @@ async function serviceMay(service: string, action: string, resource: string, pol
 beforeAll(() => {
   const app = new App({ builtinCloudFormationValidation: false });
   const stacks = addBaselineStacks(app, defaultConfig());
-  addBaselineChecks(app);
+  addBaselineChecks(app, { declared: declaredParties(defaultConfig()) });
   production = stacks.find((s) => s.stackName === 'GdprContactBaseline') as ContactBaselineStack;
   templates = stacks.map((s) => ({ name: s.stackName, resources: Template.fromStack(s).toJSON().Resources as Resources }));
   resources = templates.find((t) => t.name === 'GdprContactBaseline')?.resources as Resources;

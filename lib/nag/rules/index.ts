@@ -19,6 +19,7 @@ import { ProcessorTrustBounded } from './processor-trust-bounded';
 import { RecoveryPointDeletionDenied } from './recovery-point-deletion-denied';
 import { RegionGuardAttached } from './region-guard-attached';
 import { RegionReferencesAllowed } from './region-references-allowed';
+import { ResourcePolicyBounded } from './resource-policy-bounded';
 import { RetentionPurgeScheduled } from './retention-purge-scheduled';
 import { StackRegionAllowed } from './stack-region-allowed';
 import { StatefulResourceRetained } from './stateful-resource-retained';
@@ -54,6 +55,8 @@ export const GDPR_RULES: readonly GdprRule[] = [
   TrailEncryptedAndValidated,
   DpoNotificationTopic,
   RetentionPurgeScheduled,
+  // Rule pack v2 (issue 11): resource-based policies.
+  ResourcePolicyBounded,
 ];
 
 export {
@@ -77,6 +80,7 @@ export {
   RecoveryPointDeletionDenied,
   RegionGuardAttached,
   RegionReferencesAllowed,
+  ResourcePolicyBounded,
   RetentionPurgeScheduled,
   StackRegionAllowed,
   StatefulResourceRetained,

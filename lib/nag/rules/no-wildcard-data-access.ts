@@ -1,7 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import type { GdprRule } from '../rule';
-import { asArray, resolved } from '../resolve';
+import { asArray, resolved, stackResources, type ResolvedResource } from '../resolve';
 import { allowStatements, iamWildcardMatch, identityPolicyDocuments } from '../iam';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -9,23 +9,66 @@ import { allowStatements, iamWildcardMatch, identityPolicyDocuments } from '../i
 /** The actions that reveal personal data: sign in to the database, decrypt its key, read its secrets. */
 export const DATA_ACCESS_ACTIONS = ['rds-db:connect', 'kms:Decrypt', 'secretsmanager:GetSecretValue'] as const;
 
+/**
+ * The actions this rule checks: DATA_ACCESS_ACTIONS, and reading an object of
+ * S3 (the extracts, an export), each with a probe: the ARN of a resource of
+ * its type that nobody names, `{p}`, `{r}`, `{a}` the partition, region and
+ * account, taken from the pattern when it writes them. A resource pattern
+ * that matches the probe matches every resource of the type.
+ */
+const CHECKED_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  'rds-db:connect': ['arn:{p}:rds-db:{r}:{a}:dbuser:cluster-GDPRPROBE7F3A9C0B1E2D/gdpr_probe_7f3a'],
+  'kms:Decrypt': ['arn:{p}:kms:{r}:{a}:key/0f3a9c7e-gdpr-4e5a-9b6c-probe7f3a9c0', 'arn:{p}:kms:{r}:{a}:alias/gdpr-probe-7f3a9c'],
+  'secretsmanager:GetSecretValue': ['arn:{p}:secretsmanager:{r}:{a}:secret:gdpr-probe-7f3a9c-AbC1eF'],
+  's3:GetObject': ['arn:{p}:s3:::gdpr-probe-7f3a9c0b/gdpr-probe-7f3a/object.csv'],
+};
+
 /** The data actions an `Allow` statement grants, each named as the statement writes it. */
-function grantedDataActions(statement: any): string[] {
+function grantedDataActions(statement: any): [written: string, action: string][] {
+  const actions = Object.keys(CHECKED_ACTIONS);
   if (statement?.Action !== undefined) {
-    return asArray(statement.Action).filter(
-      (a): a is string => typeof a === 'string' && DATA_ACCESS_ACTIONS.some((data) => iamWildcardMatch(a, data)),
+    return asArray(statement.Action).flatMap((a): [string, string][] =>
+      typeof a === 'string' ? actions.filter((data) => iamWildcardMatch(a, data)).map((data): [string, string] => [a, data]) : [],
     );
   }
   if (statement?.NotAction !== undefined) {
     const excluded = asArray(statement.NotAction).filter((a): a is string => typeof a === 'string');
-    return DATA_ACCESS_ACTIONS.filter((data) => !excluded.some((a) => iamWildcardMatch(a, data)));
+    return actions.filter((data) => !excluded.some((a) => iamWildcardMatch(a, data))).map((data): [string, string] => [data, data]);
   }
   return [];
 }
 
-/** `Resource: *` (alone or in a list), or a `NotResource`, which grants on every other resource. */
-function onEveryResource(statement: any): boolean {
-  return statement?.NotResource !== undefined || asArray(statement?.Resource).includes('*');
+const PSEUDO = new Set(['AWS::Partition', 'AWS::Region', 'AWS::AccountId', 'AWS::URLSuffix']);
+const OPAQUE = '\u0000';
+
+/**
+ * A `Resource` value as an IAM pattern: literal text kept, a pseudo parameter
+ * as `*` (any partition, region, account: the widest reading), a resource of
+ * the stack as one character no probe holds; undefined when the value cannot
+ * be known offline (a parameter, an import, a condition, another function).
+ */
+function resourcePattern(value: unknown, resources: Map<string, ResolvedResource>): string | undefined {
+  if (typeof value === 'string') return value;
+  if (!value || typeof value !== 'object') return undefined;
+  const v = value as Record<string, any>;
+  const join = v['Fn::Join'];
+  if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) {
+    const parts = join[1].map((part: unknown) => resourcePattern(part, resources));
+    return parts.some((part: string | undefined) => part === undefined) ? undefined : parts.join(join[0]);
+  }
+  if (typeof v.Ref === 'string') return PSEUDO.has(v.Ref) ? '*' : resources.has(v.Ref) ? OPAQUE : undefined;
+  const getAtt = v['Fn::GetAtt'];
+  const id = Array.isArray(getAtt) ? getAtt[0] : typeof getAtt === 'string' ? getAtt.split('.')[0] : undefined;
+  return typeof id === 'string' && resources.has(id) ? OPAQUE : undefined;
+}
+
+/** Whether a resource pattern matches every resource of the action's type (a probe nobody names). */
+function matchesEveryResource(pattern: string, action: string): boolean {
+  const segments = pattern.split(':');
+  const plain = (i: number, fallback: string) => (segments[i] !== undefined && segments[i] !== '' && !/[*?\u0000]/.test(segments[i]) ? segments[i] : fallback);
+  return CHECKED_ACTIONS[action].some((probe) =>
+    iamWildcardMatch(pattern, probe.replace('{p}', plain(1, 'aws')).replace('{r}', plain(3, 'eu-west-3')).replace('{a}', plain(4, '111122223333'))),
+  );
 }
 
 export const NoWildcardDataAccess: GdprRule = {
@@ -41,10 +84,20 @@ export const NoWildcardDataAccess: GdprRule = {
   check(node: CfnResource): NagRuleResult {
     const documents = identityPolicyDocuments(resolved(node));
     if (documents === undefined) return NagRuleCompliance.NOT_APPLICABLE;
+    const resources = stackResources(node);
     const findings = new Set<string>();
     for (const statement of allowStatements(documents)) {
-      if (!onEveryResource(statement)) continue;
-      for (const action of grantedDataActions(statement)) findings.add(`Action::${action}`);
+      const granted = grantedDataActions(statement);
+      if (granted.length === 0) continue;
+      if (statement.NotResource !== undefined) {
+        for (const [written] of granted) findings.add(`Action::${written}`);
+        continue;
+      }
+      const patterns = asArray(statement.Resource).map((r) => resourcePattern(r, resources));
+      for (const [written, action] of granted) {
+        if (patterns.some((p) => p === undefined)) findings.add(`CannotEvaluate::Resource::${written}`);
+        if (patterns.some((p) => p !== undefined && matchesEveryResource(p, action))) findings.add(`Action::${written}`);
+      }
     }
     return findings.size === 0 ? NagRuleCompliance.COMPLIANT : [...findings].sort();
   },

@@ -187,7 +187,8 @@ export const NoSecondCopy: GdprRule = {
     'One finding per way: `AWS::RDS::DBCluster` with `ReplicationSourceIdentifier` (`ReadReplica`), `GlobalClusterIdentifier` (`GlobalCluster`), `SnapshotIdentifier` or `SourceDBClusterIdentifier` (`RestoredCopy`); `AWS::RDS::DBInstance` with `SourceDBInstanceIdentifier` or `SourceDBClusterIdentifier` (`ReadReplica`), restored from a snapshot or a point in time (`RestoredCopy`), with `AutomaticBackupReplicationRegion` (`AutomatedBackupReplication`); `AWS::RDS::GlobalCluster` (`GlobalCluster`); `AWS::RDS::ClusterSnapshot` and `AWS::RDS::DBSnapshot` (`ManualSnapshot`); `AWS::RDS::Integration` (`ZeroEtlIntegration`); `AWS::DMS::ReplicationTask` and `ReplicationConfig` (`DmsReplication`); `AWS::S3::Bucket` with `ReplicationConfiguration` (`BucketReplication`); a custom resource, schedule or state machine that calls an RDS API sharing, copying, exporting or taking a snapshot, restoring or replicating a database (`SnapshotShared`, `SnapshotCopied`, `SnapshotExported`, `ManualSnapshot`, `RestoredCopy`, `ReadReplica`, `GlobalCluster`, `AutomatedBackupReplication`, `ZeroEtlIntegration`); `AWS::DMS::DataMigration` (`DmsReplication`); `AWS::RDS::DBCluster` and `DBInstance` with `AssociatedRoles` (`AssociatedRole::<FeatureName>`: `s3Export`, `s3Import`, `Lambda`, ...; `CannotEvaluate::AssociatedRoles` when an entry is a parameter or a condition); an identity policy (`AWS::IAM::Policy`, `ManagedPolicy`, inline policies of a role, user or group) with an `Allow` statement granting, also through `rds:*`, `rds:Copy*`, `*` or a `NotAction`, `rds:<call>` for each RDS call above (`Permission::<finding>`), `rds:AddRoleToDBCluster` or `AddRoleToDBInstance` (`Permission::AssociatedRole`), `backup:StartBackupJob` (`Permission::OnDemandBackup`), `backup:StartRestoreJob` (`Permission::RestoredCopy`), a DMS task, replication or data migration being created or started (`Permission::DmsReplication`), or `backup:StartCopyJob` without a `backup:CopyTargets` condition naming vaults of known regions (`Permission::CopyJobUnbounded`) or with a target outside the allowed regions (`Permission::CopyJobRegion::<region>`); a role, user or group holding an AWS Backup managed policy (`AWSBackupServiceRolePolicyForBackup`, `ForRestores`, `AWSBackupOperatorAccess`, `AWSBackupFullAccess`: `ManagedPolicy::<name>`) unless it is a role only `backup.amazonaws.com` can assume. Broad AWS-managed policies (`AdministratorAccess`, `AmazonRDSFullAccess`, ...) are reported by `Art32-NoBroadManagedPolicy`.',
   fix: 'Remove the copy, the feature role or the permission: back the database up with `ContactBackup`, which copies recovery points only to a locked vault out of reach, through AWS Backup\'s own service role. Bound a `backup:StartCopyJob` grant with `ArnEquals` `backup:CopyTargets` on vaults in allowed regions. A restore that replaces the lost original is the exception: acknowledge it on that resource, with the incident, until the original is gone.',
   check(node: CfnResource, { allowedRegions }: GdprRuleContext): NagRuleResult {
-    const { type, properties } = resolved(node);
+    const resource = resolved(node);
+    const { type, properties } = resource;
     const found = copies(node, type, properties, allowedRegions);
     if (found.length > 0) return found;
     const applicable =
@@ -195,7 +196,7 @@ export const NoSecondCopy: GdprRule = {
       type.startsWith('AWS::DMS::') ||
       type === 'AWS::S3::Bucket' ||
       API_CALLERS.test(type) ||
-      identityPolicyDocuments({ type, properties } as any) !== undefined;
+      identityPolicyDocuments(resource) !== undefined;
     return applicable ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NOT_APPLICABLE;
   },
 };

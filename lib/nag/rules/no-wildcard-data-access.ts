@@ -75,12 +75,12 @@ export const NoWildcardDataAccess: GdprRule = {
   id: 'Art32-NoWildcardDataAccess',
   article: 'Art. 25(2), Art. 32(1)(b)',
   level: NagMessageLevel.ERROR,
-  info: 'An identity policy grants a data-access action (database login, key decryption, secret read) on every resource.',
+  info: 'An identity policy grants a data-access action (database login, key decryption, secret read, S3 object read) on every resource of its type, or on a resource that cannot be known at synthesis.',
   explanation:
-    'Art. 25(2): by default, personal data must not be accessible to more people than the purpose needs. rds-db:connect, kms:Decrypt and secretsmanager:GetSecretValue on Resource "*" reach the contact database, its key and its master secret, and every future one, whatever the role catalog says; a condition does not make the grant reviewable against the catalog.',
+    'Art. 25(2): by default, personal data must not be accessible to more people than the purpose needs. rds-db:connect, kms:Decrypt, secretsmanager:GetSecretValue and s3:GetObject on Resource "*", or on a pattern that matches every resource of the type (`key/*`, `secret:*`, `arn:aws:s3:::*/*`, `dbuser:*/*`, `arn:*:*`), reach the contact database, its key, its master secret and the extracts, and every future one, whatever the role catalog says; a condition does not make the grant reviewable against the catalog.',
   trigger:
-    '`AWS::IAM::Policy`, `AWS::IAM::ManagedPolicy` and the inline policies of `AWS::IAM::Role`, `User` and `Group` with an `Allow` statement on `Resource: *` (or with `NotResource`) whose actions match `rds-db:connect`, `kms:Decrypt` or `secretsmanager:GetSecretValue` (`kms:*`, `secretsmanager:*`, `*`, `kms:Decrypt*` included, or a `NotAction` that leaves one of them out). One finding per action, `Action::<action>`.',
-  fix: 'Name the resources: the database user ARN for rds-db:connect, the key ARN for kms:Decrypt, the secret ARN for secretsmanager:GetSecretValue (`grantDecrypt`, `grantRead` and `AccessRoles` do).',
+    '`AWS::IAM::Policy`, `AWS::IAM::ManagedPolicy` and the inline policies of `AWS::IAM::Role`, `User` and `Group` with an `Allow` statement whose actions match `rds-db:connect`, `kms:Decrypt`, `secretsmanager:GetSecretValue` or `s3:GetObject` (`kms:*`, `secretsmanager:*`, `*`, `kms:Decrypt*` included, or a `NotAction` that leaves one of them out) on `Resource: *`, with `NotResource`, or on a resource pattern that matches the ARN of a resource of the type nobody names (`arn:aws:kms:<region>:<account>:key/*`, `alias/*`, `arn:aws:secretsmanager:...:secret:*`, `arn:aws:s3:::*`, `arn:aws:s3:::*/*`, `arn:aws:rds-db:...:dbuser:*/*`, `arn:*:*`; a pseudo parameter read as any partition, region or account). One finding per action, `Action::<action>`; a resource that is not written in the template (a parameter, an import, a condition) gives `CannotEvaluate::Resource::<action>`.',
+  fix: 'Name the resources: the database user ARN for rds-db:connect, the key ARN for kms:Decrypt, the secret ARN for secretsmanager:GetSecretValue, the bucket and prefix for s3:GetObject (`grantDecrypt`, `grantRead` and `AccessRoles` do).',
   check(node: CfnResource): NagRuleResult {
     const documents = identityPolicyDocuments(resolved(node));
     if (documents === undefined) return NagRuleCompliance.NOT_APPLICABLE;

@@ -1,4 +1,5 @@
 import { resourceText } from './rules/db-connect-scoped';
+import { expandSub } from './sub';
 
 /*
  * AWS-managed policies, read by name: their documents are not in the
@@ -18,7 +19,7 @@ export type ManagedPolicyRef =
 export function managedPolicyRef(value: unknown, stackPolicyIds: (id: string) => boolean): ManagedPolicyRef {
   const ref = (value as { Ref?: unknown } | null)?.Ref;
   if (typeof ref === 'string' && stackPolicyIds(ref)) return { kind: 'stack', logicalId: ref };
-  const text = resourceText(value);
+  const text = resourceText(expandSub(value));
   // Only the literal text counts: `arn:` + partition token + `:iam::aws:policy/...`, never a token in the name.
   const aws = /^arn:(?:aws|aws-cn|aws-us-gov|\u0000):iam::aws:policy\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)$/.exec(text.literal);
   if (aws) return { kind: 'aws', name: aws[1] };

@@ -1,4 +1,4 @@
-import { CfnParameter } from 'aws-cdk-lib';
+import { CfnParameter, Fn } from 'aws-cdk-lib';
 import type { PolicyValidationPluginReport } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -55,6 +55,10 @@ describe(BROAD, () => {
     });
     c.viewOnly = human(stack, 'ViewOnly', { managedPolicies: [aws('job-function/ViewOnlyAccess'), aws('service-role/AmazonRDSEnhancedMonitoringRole')] });
     c.noPolicy = human(stack, 'NoPolicy');
+    c.subAdmin = new iam.CfnRole(stack, 'SubAdmin', {
+      assumeRolePolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'lambda.amazonaws.com' } }] },
+      managedPolicyArns: [Fn.sub('arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess')],
+    });
     c.bucket = new s3.Bucket(stack, 'Bucket');
     report = validate(stack);
   });
@@ -67,6 +71,7 @@ describe(BROAD, () => {
     ['a user with AmazonRDSFullAccess', 'user', [`${BROAD}[ManagedPolicy::AmazonRDSFullAccess]`]],
     ['a group with AWSKeyManagementServicePowerUser', 'group', [`${BROAD}[ManagedPolicy::AWSKeyManagementServicePowerUser]`]],
     ['an Identity Center permission set with PowerUserAccess', 'permissionSet', [`${BROAD}[ManagedPolicy::PowerUserAccess]`]],
+    ['AdministratorAccess written with Fn::Sub, as a hand-written template does', 'subAdmin', [`${BROAD}[ManagedPolicy::AdministratorAccess]`]],
     ['a customer-managed policy outside the template', 'customerManaged', [`${BROAD}[CannotEvaluate::ManagedPolicyArns]`]],
     ['a policy named by a parameter', 'parameter', [`${BROAD}[CannotEvaluate::ManagedPolicyArns]`]],
   ])('non-compliant: %s', (_n, key, expected) => {
@@ -106,6 +111,12 @@ describe(`${WILDCARD}: wildcards that are not the literal *`, () => {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       inlinePolicies: { p: new iam.PolicyDocument({ statements: [new iam.PolicyStatement({ actions: ['kms:Decrypt*'], resources: ['arn:aws:kms:*:*:key/*'] })] }) },
     });
+    c.subKey = new iam.CfnManagedPolicy(stack, 'SubKey', {
+      policyDocument: { Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*' } }] },
+    });
+    c.subOwnKey = new iam.CfnManagedPolicy(stack, 'SubOwnKey', {
+      policyDocument: { Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: { 'Fn::Sub': `\${${stack.getLogicalId(key.node.defaultChild as kms.CfnKey)}.Arn}` } }] },
+    });
     c.paramKey = policy('ParamKey', ['kms:Decrypt'], [param.valueAsString]);
     c.ownKey = policy('OwnKey', ['kms:Decrypt'], [key.keyArn]);
     c.oneSecret = policy('OneSecret', ['secretsmanager:GetSecretValue'], ['arn:aws:secretsmanager:eu-west-3:111122223333:secret:contacts-master-AbCdEf']);
@@ -123,6 +134,7 @@ describe(`${WILDCARD}: wildcards that are not the literal *`, () => {
     ['kms:* on arn:*:*', 'anyArn', [`${WILDCARD}[Action::kms:*]`]],
     ['rds-db:connect on dbuser:*/*', 'anyDbUser', [`${WILDCARD}[Action::rds-db:connect]`]],
     ['an inline kms:Decrypt* on key/* of any region', 'roleAnyKey', [`${WILDCARD}[Action::kms:Decrypt*]`]],
+    ['key/* written with Fn::Sub', 'subKey', [`${WILDCARD}[Action::kms:Decrypt]`]],
     ['a key named by a parameter (unknown is not compliant)', 'paramKey', [`${WILDCARD}[CannotEvaluate::Resource::kms:Decrypt]`]],
   ])('non-compliant: %s', (_n, key, expected) => {
     expect(ruleFindingsOn(report, c[key], WILDCARD)).toEqual(expected);
@@ -131,6 +143,7 @@ describe(`${WILDCARD}: wildcards that are not the literal *`, () => {
   test.each([
     ['the stack\'s own key', 'ownKey'],
     ['one named secret', 'oneSecret'],
+    ['the stack\'s own key through Fn::Sub', 'subOwnKey'],
     ['one prefix of one bucket', 'onePrefix'],
   ])('compliant: %s', (_n, key) => {
     expect(ruleFindingsOn(report, c[key], WILDCARD)).toEqual([]);

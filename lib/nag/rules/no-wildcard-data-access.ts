@@ -2,6 +2,7 @@ import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import type { GdprRule } from '../rule';
 import { asArray, resolved, stackResources, type ResolvedResource } from '../resolve';
+import { expandSub } from '../sub';
 import { allowStatements, iamWildcardMatch, identityPolicyDocuments } from '../iam';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -47,7 +48,8 @@ const OPAQUE = '\u0000';
  * the stack as one character no probe holds; undefined when the value cannot
  * be known offline (a parameter, an import, a condition, another function).
  */
-function resourcePattern(value: unknown, resources: Map<string, ResolvedResource>): string | undefined {
+function resourcePattern(raw: unknown, resources: Map<string, ResolvedResource>): string | undefined {
+  const value = expandSub(raw);
   if (typeof value === 'string') return value;
   if (!value || typeof value !== 'object') return undefined;
   const v = value as Record<string, any>;

@@ -6,6 +6,7 @@ import { asArray, resolved } from '../resolve';
 import { allowStatements, grantsAction } from '../iam';
 import { identityPolicies } from '../identity-policies';
 import { resourceText } from './db-connect-scoped';
+import { expandSub } from '../sub';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -52,7 +53,7 @@ export const ProcessorReadsOwnPrefix: GdprRule = {
         continue;
       }
       for (const value of asArray(statement.Resource)) {
-        const text = resourceText(value);
+        const text = resourceText(expandSub(value));
         // A processor whose name is not written in the template has no prefix a rule can hold it to.
         if (processor === undefined || !insidePrefix(text.literal, processor)) findings.add(`Beyond::${text.display}`);
       }

@@ -93,6 +93,18 @@ describe(COPY, () => {
         ],
       },
     });
+    c.copySubAbroad = new iam.CfnManagedPolicy(stack, 'CopySubAbroad', {
+      policyDocument: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'backup:StartCopyJob',
+            Resource: '*',
+            Condition: { ArnEquals: { 'backup:CopyTargets': { 'Fn::Sub': 'arn:${AWS::Partition}:backup:us-west-2:${AWS::AccountId}:backup-vault:copies' } } },
+          },
+        ],
+      },
+    });
     c.describeOnly = new iam.ManagedPolicy(stack, 'DescribeOnly', { document: doc({ Action: ['rds:DescribeDBClusters', 'rds:DescribeDBClusterSnapshots'] }) });
 
     const backupPolicy = iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSBackupServiceRolePolicyForBackup');
@@ -125,6 +137,7 @@ describe(COPY, () => {
     ['a policy that restores and starts on-demand backups', 'restorePolicy', [f('Permission::OnDemandBackup'), f('Permission::RestoredCopy')]],
     ['a copy job with no destination bound', 'copyUnbounded', [f('Permission::CopyJobUnbounded')]],
     ['a copy job to a vault in us-east-1', 'copyAbroad', [f('Permission::CopyJobRegion::us-east-1')]],
+    ['a copy job to a vault in us-west-2, written with Fn::Sub', 'copySubAbroad', [f('Permission::CopyJobRegion::us-west-2')]],
     ['backup:* with a copy target in any region', 'copyAnyRegion', [f('Permission::CopyJobUnbounded'), f('Permission::OnDemandBackup'), f('Permission::RestoredCopy')]],
     ['a function role holding AWS Backup\'s service policy', 'lambdaWithBackupPolicy', [f('ManagedPolicy::AWSBackupServiceRolePolicyForBackup')]],
     ['a role people of the account can assume beside AWS Backup', 'sharedBackupRole', [f('ManagedPolicy::AWSBackupServiceRolePolicyForRestores')]],

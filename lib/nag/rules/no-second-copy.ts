@@ -6,6 +6,7 @@ import { allowStatements, grantsAction, identityPolicyDocuments } from '../iam';
 import { BACKUP_MANAGED_POLICIES, isListed, managedPolicyRef } from '../managed-policies';
 import { conditionValues } from './processor-trust-bounded';
 import { destinationRegion } from './backup-copy-region-allowed';
+import { expandSub } from '../sub';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -97,7 +98,7 @@ function copyingPermissions(node: CfnResource, documents: readonly any[], allowe
       const targets = conditionValues(statement.Condition, COPY_TARGET_OPERATORS, 'backup:CopyTargets');
       if (targets.length === 0) found.push('Permission::CopyJobUnbounded');
       for (const target of targets) {
-        const region = destinationRegion(node, target);
+        const region = destinationRegion(node, expandSub(target));
         if (region === 'stack') continue;
         if (region === undefined || /[*?]/.test(region)) found.push('Permission::CopyJobUnbounded');
         else if (!allowed.includes(region)) found.push(`Permission::CopyJobRegion::${region}`);

@@ -38,7 +38,10 @@ const HINTS: Readonly<Record<string, AcknowledgmentHint>> = {
     reason: '<why this grant cannot sign in as another database user>',
     findings: ['Resource::<arn>', 'NotResource::<arn>'],
   },
-  'Art32-NoWildcardDataAccess': { reason: '<why this grant on every resource reaches no personal data>', findings: ['Action::<action>'] },
+  'Art32-NoWildcardDataAccess': {
+    reason: '<why this grant on every resource reaches no personal data>',
+    findings: ['Action::<action>', 'CannotEvaluate::Resource::<action>'],
+  },
   'Art28-ProcessorTrustBounded': {
     reason: '<why this other account cannot be a confused deputy, or when its access ends>',
     findings: ['ExternalId::<accounts>', 'Expiry::<accounts>'],
@@ -79,6 +82,12 @@ const HINTS: Readonly<Record<string, AcknowledgmentHint>> = {
       'SnapshotCopied',
       'SnapshotExported',
       'ManualSnapshot',
+      'AssociatedRole::<feature>',
+      'CannotEvaluate::AssociatedRoles',
+      'Permission::<finding>',
+      'Permission::CopyJobUnbounded',
+      'Permission::CopyJobRegion::<region>',
+      'ManagedPolicy::<name>',
     ],
   },
   'Art33-TrailEncryptedAndValidated': {
@@ -107,6 +116,16 @@ const HINTS: Readonly<Record<string, AcknowledgmentHint>> = {
       'CannotEvaluate::<property>',
       'CannotEvaluate::ValuesToAdd',
     ],
+  },
+  // Rule pack v2 (issue 11), roles that bypass the catalog
+  'Art32-NoBroadManagedPolicy': {
+    reason: '<why this identity needs this AWS-managed policy and what keeps it from the contact data>',
+    findings: ['ManagedPolicy::<name>', 'CannotEvaluate::ManagedPolicyArns'],
+  },
+  'Art28-ProcessorReadsOwnPrefix': { reason: '<why this processor may read beyond its own prefix>', findings: ['Beyond::<resource>'] },
+  'Art32-DatabaseRoleRequiresMfa': {
+    reason: '<what proves the person behind this database login instead of MFA>',
+    findings: ['ExternalIdWithoutMfa::<accounts>'],
   },
 };
 

@@ -224,6 +224,7 @@ describe('resources as synthesized: Fn::Join with tokens, NotAction, any princip
     expect(ruleFindingsOn(report, everythingButIam, WILDCARD)).toEqual([
       `${WILDCARD}[Action::kms:Decrypt]`,
       `${WILDCARD}[Action::rds-db:connect]`,
+      `${WILDCARD}[Action::s3:GetObject]`,
       `${WILDCARD}[Action::secretsmanager:GetSecretValue]`,
     ]);
     expect(ruleFindingsOn(report, everythingButIam, DB_CONNECT)).toEqual([`${DB_CONNECT}[Resource::*]`]);

@@ -39,6 +39,10 @@ describe('the GDPR pack', () => {
       ['GDPR-Art5-RetentionPurgeScheduled', NagMessageLevel.ERROR],
       // Rule pack v2 (issue 11): resource-based policies.
       ['GDPR-Art32-ResourcePolicyBounded', NagMessageLevel.ERROR],
+      // Rule pack v2 (issue 11), roles that bypass the catalog
+      ['GDPR-Art32-NoBroadManagedPolicy', NagMessageLevel.ERROR],
+      ['GDPR-Art28-ProcessorReadsOwnPrefix', NagMessageLevel.ERROR],
+      ['GDPR-Art32-DatabaseRoleRequiresMfa', NagMessageLevel.ERROR],
     ]);
   });
 

@@ -9,7 +9,7 @@ import { asArray, referencedResource, resolved } from '../resolve';
  * and AWS::Region, or a vault of the same stack. Undefined when it cannot be
  * known at synthesis (an import, a parameter, another token).
  */
-function destinationRegion(node: CfnResource, arn: unknown): string | undefined | 'stack' {
+export function destinationRegion(node: CfnResource, arn: unknown): string | undefined | 'stack' {
   if (typeof arn === 'string') return arn.split(':')[3] || undefined;
   if (referencedResource(node, arn) !== undefined) return 'stack';
   const join = (arn as any)?.['Fn::Join'];

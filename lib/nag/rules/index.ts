@@ -26,6 +26,10 @@ import { StatefulResourceRetained } from './stateful-resource-retained';
 import { TrailEncryptedAndValidated } from './trail-encrypted-and-validated';
 import { VpnAuthorizationScoped } from './vpn-authorization-scoped';
 import { VpnConnectionsLogged } from './vpn-connections-logged';
+// Rule pack v2 (issue 11), roles that bypass the catalog
+import { DatabaseRoleRequiresMfa } from './database-role-requires-mfa';
+import { NoBroadManagedPolicy } from './no-broad-managed-policy';
+import { ProcessorReadsOwnPrefix } from './processor-reads-own-prefix';
 
 /** Every rule of the GDPR pack, in the order they are applied and documented. */
 export const GDPR_RULES: readonly GdprRule[] = [
@@ -57,6 +61,10 @@ export const GDPR_RULES: readonly GdprRule[] = [
   RetentionPurgeScheduled,
   // Rule pack v2 (issue 11): resource-based policies.
   ResourcePolicyBounded,
+  // Rule pack v2 (issue 11), roles that bypass the catalog
+  NoBroadManagedPolicy,
+  ProcessorReadsOwnPrefix,
+  DatabaseRoleRequiresMfa,
 ];
 
 export {
@@ -87,4 +95,8 @@ export {
   TrailEncryptedAndValidated,
   VpnAuthorizationScoped,
   VpnConnectionsLogged,
+  // Rule pack v2 (issue 11), roles that bypass the catalog
+  DatabaseRoleRequiresMfa,
+  NoBroadManagedPolicy,
+  ProcessorReadsOwnPrefix,
 };

@@ -93,6 +93,21 @@ const HINTS: Readonly<Record<string, AcknowledgmentHint>> = {
     reason: '<why this database holds no personal data to purge, or what purges it>',
     findings: ['NoPurgeFunction', 'NotScheduled'],
   },
+  'Art32-NoPathAroundVpn': {
+    reason: '<who can use this path, how each caller is authenticated and logged, and why the VPN cannot serve them>',
+    findings: [
+      'DataApi',
+      'SubnetRoutedOut::<subnet>::<kind>',
+      'PublicFunctionUrl',
+      'UnauthenticatedApi::<target logical id>',
+      'InternetFacingLoadBalancer',
+      'PublicIp',
+      'NetworkAttached::<kind>',
+      'EndpointWithoutPolicy',
+      'EndpointPolicyAllowsAll',
+      'CannotEvaluate::<property>',
+    ],
+  },
 };
 
 /** Rule ids that have an acknowledgment hint (a test checks they all still exist). */

@@ -36,12 +36,15 @@ type Literal = { known: true; value: unknown } | { known: false };
 /**
  * A property read offline: a literal is known; a bare `AWS::NoValue` is known
  * to be unset (the property's default applies); any other intrinsic (a
- * parameter, `Fn::If`, `Fn::ImportValue`, ...) is unknown.
+ * parameter, `Fn::If`, `Fn::ImportValue`, ...) is unknown; an object that is
+ * no intrinsic (a policy document) is known.
  */
 function literal(value: unknown): Literal {
   if (value === undefined || value === null || typeof value !== 'object') return { known: true, value };
   if ((value as { Ref?: unknown }).Ref === 'AWS::NoValue') return { known: true, value: undefined };
-  return { known: false };
+  const keys = Object.keys(value);
+  const intrinsic = !Array.isArray(value) && keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'));
+  return intrinsic ? { known: false } : { known: true, value };
 }
 
 /** Every logical id a value refers to through Ref or Fn::GetAtt, however deep. */

@@ -127,6 +127,22 @@ const HINTS: Readonly<Record<string, AcknowledgmentHint>> = {
     reason: '<what proves the person behind this database login instead of MFA>',
     findings: ['ExternalIdWithoutMfa::<accounts>'],
   },
+  // Rule pack v2 (issue 11), ways around the VPN-only path
+  'Art32-NoPathAroundVpn': {
+    reason: '<who can use this path, how each caller is authenticated and logged, and why the VPN cannot serve them>',
+    findings: [
+      'DataApi',
+      'SubnetRoutedOut::<subnet>::<kind>',
+      'PublicFunctionUrl',
+      'UnauthenticatedApi::<target logical id>',
+      'InternetFacingLoadBalancer',
+      'PublicIp',
+      'NetworkAttached::<kind>',
+      'EndpointWithoutPolicy',
+      'EndpointPolicyAllowsAll',
+      'CannotEvaluate::<property>',
+    ],
+  },
 };
 
 /** Rule ids that have an acknowledgment hint (a test checks they all still exist). */

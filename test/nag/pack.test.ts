@@ -43,6 +43,7 @@ describe('the GDPR pack', () => {
       ['GDPR-Art32-NoBroadManagedPolicy', NagMessageLevel.ERROR],
       ['GDPR-Art28-ProcessorReadsOwnPrefix', NagMessageLevel.ERROR],
       ['GDPR-Art32-DatabaseRoleRequiresMfa', NagMessageLevel.ERROR],
+      ['GDPR-Art32-NoPathAroundVpn', NagMessageLevel.ERROR],
     ]);
   });
 

@@ -2,6 +2,7 @@ import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import type { GdprRule } from '../rule';
 import { asArray, isTrue, referencedId, referencedResource, ResolvedResource, resolved, stackResources } from '../resolve';
+import { isVpnGateway } from './no-path-around-vpn';
 
 const OPEN = ['0.0.0.0/0', '::/0'];
 
@@ -10,7 +11,7 @@ function opensToInternet(rule: any): boolean {
   return OPEN.includes(rule?.CidrIp) || OPEN.includes(rule?.CidrIpv6);
 }
 
-/** Does the subnet have a route to the internet (internet gateway, NAT, egress-only gateway)? */
+/** Does the subnet have a route to the internet (internet gateway, NAT, egress-only gateway)? A virtual private gateway is Art32-NoPathAroundVpn's. */
 function subnetReachesInternet(node: CfnResource, subnetId: string): boolean {
   const resources = [...stackResources(node).values()];
   const routeTables = resources
@@ -20,7 +21,7 @@ function subnetReachesInternet(node: CfnResource, subnetId: string): boolean {
     (r) =>
       r.type === 'AWS::EC2::Route' &&
       routeTables.includes(referencedId(r.properties.RouteTableId)) &&
-      (r.properties.GatewayId !== undefined || r.properties.NatGatewayId !== undefined || r.properties.EgressOnlyInternetGatewayId !== undefined),
+      ((r.properties.GatewayId !== undefined && !isVpnGateway(stackResources(node), r.properties.GatewayId)) || r.properties.NatGatewayId !== undefined || r.properties.EgressOnlyInternetGatewayId !== undefined),
   );
 }
 

@@ -11,6 +11,7 @@ import { DbConnectScoped } from './db-connect-scoped';
 import { DpoNotificationTopic } from './dpo-notification-topic';
 import { EncryptedWithCmk } from './encrypted-with-cmk';
 import { HumanRoleRequiresMfa } from './human-role-requires-mfa';
+import { NoPathAroundVpn } from './no-path-around-vpn';
 import { NoSecondCopy } from './no-second-copy';
 import { NoWildcardDataAccess } from './no-wildcard-data-access';
 import { ProcessorNoDatabaseAccess } from './processor-no-database-access';
@@ -65,6 +66,8 @@ export const GDPR_RULES: readonly GdprRule[] = [
   NoBroadManagedPolicy,
   ProcessorReadsOwnPrefix,
   DatabaseRoleRequiresMfa,
+  // Issue 11, ways around the VPN-only path
+  NoPathAroundVpn,
 ];
 
 export {
@@ -80,6 +83,7 @@ export {
   DpoNotificationTopic,
   EncryptedWithCmk,
   HumanRoleRequiresMfa,
+  NoPathAroundVpn,
   NoSecondCopy,
   NoWildcardDataAccess,
   ProcessorNoDatabaseAccess,

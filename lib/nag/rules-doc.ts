@@ -19,7 +19,7 @@ const HINTS: Readonly<Record<string, AcknowledgmentHint>> = {
   'Art44-StackRegionAllowed': { reason: '<the chapter V transfer basis for this region>' },
   'Art44-RegionReferencesAllowed': { reason: '<why no personal data reaches this region>', findings: ['Region::<region>'] },
   'Art44-RegionGuardAttached': { reason: '<why this role cannot act outside the allowed regions>' },
-  'Art32-EncryptedWithCmk': { reason: '<why this resource holds no personal data>' },
+  'Art32-EncryptedWithCmk': { reason: '<why this resource holds no personal data>', findings: ['CannotEvaluate::<property>'] },
   'Art25-DatabaseNotPublic': {
     reason: '<why nobody outside the VPN can reach this database>',
     findings: ['PubliclyAccessible', 'SubnetNotIsolated::<subnet logical id>', 'OpenIngress::<security group logical id>'],

@@ -2,6 +2,7 @@ import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import type { GdprRule } from '../rule';
 import { asArray, isTrue, resolved } from '../resolve';
+import { decide } from '../unknown';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /** A key reference counts as customer-managed unless absent or an AWS-managed alias. */
@@ -45,6 +46,21 @@ const CHECKS: Record<string, (p: Record<string, any>) => boolean> = {
 };
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
+/** The properties each check reads: an unknown one (a parameter, an `Fn::If`...) that changes the answer is `CannotEvaluate::<property>`. */
+const DECIDING: Record<string, readonly string[]> = {
+  'AWS::RDS::DBCluster': ['StorageEncrypted', 'KmsKeyId', 'PerformanceInsightsEnabled', 'PerformanceInsightsKmsKeyId'],
+  'AWS::RDS::DBInstance': ['DBClusterIdentifier', 'EnablePerformanceInsights', 'PerformanceInsightsKMSKeyId', 'StorageEncrypted', 'KmsKeyId'],
+  'AWS::Logs::LogGroup': ['KmsKeyId'],
+  'AWS::SecretsManager::Secret': ['KmsKeyId'],
+  'AWS::S3::Bucket': ['BucketEncryption'],
+  'AWS::Backup::BackupVault': ['EncryptionKeyArn'],
+  'AWS::SNS::Topic': ['KmsMasterKeyId'],
+  'AWS::SQS::Queue': ['KmsMasterKeyId'],
+  'AWS::DynamoDB::Table': ['SSESpecification'],
+  'AWS::EFS::FileSystem': ['Encrypted', 'KmsKeyId'],
+  'AWS::Kinesis::Stream': ['StreamEncryption'],
+};
+
 export const ENCRYPTED_STORE_TYPES = Object.keys(CHECKS);
 
 export const EncryptedWithCmk: GdprRule = {
@@ -54,12 +70,12 @@ export const EncryptedWithCmk: GdprRule = {
   info: 'A store that can hold personal data is not encrypted with a customer-managed KMS key.',
   explanation:
     'Art. 32(1)(a) names encryption as a measure for the security of processing. With a customer-managed key the controller decides who may decrypt (key policy, grants), can audit every use in CloudTrail and can revoke access; an AWS-owned or AWS-managed key offers none of that.',
-  trigger: `${Object.keys(CHECKS).map((t) => `\`${t}\``).join(', ')} without encryption, or encrypted with no key or an \`alias/aws/*\` key (for RDS, Performance Insights too).`,
+  trigger: `${Object.keys(CHECKS).map((t) => `\`${t}\``).join(', ')} without encryption, or encrypted with no key or an \`alias/aws/*\` key (for RDS, Performance Insights too); a deciding property that cannot be evaluated offline (a parameter, an \`Fn::If\` with a failing branch, an import of no stack of the app) is \`CannotEvaluate::<Property>\`.`,
   fix: 'Pass a `kms.Key` (rotation on, retained) as the encryption key of the store.',
   check(node: CfnResource): NagRuleResult {
     const { type, properties } = resolved(node);
     const check = CHECKS[type];
     if (!check) return NagRuleCompliance.NOT_APPLICABLE;
-    return check(properties) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+    return decide(node, properties, DECIDING[type], check);
   },
 };

@@ -22,11 +22,11 @@ const HINTS: Readonly<Record<string, AcknowledgmentHint>> = {
   'Art32-EncryptedWithCmk': { reason: '<why this resource holds no personal data>', findings: ['CannotEvaluate::<property>'] },
   'Art25-DatabaseNotPublic': {
     reason: '<why nobody outside the VPN can reach this database>',
-    findings: ['PubliclyAccessible', 'SubnetNotIsolated::<subnet logical id>', 'OpenIngress::<security group logical id>'],
+    findings: ['PubliclyAccessible', 'CannotEvaluate::PubliclyAccessible', 'SubnetNotIsolated::<subnet logical id>', 'OpenIngress::<security group logical id>'],
   },
-  'Art32-DatabaseIamAuth': { reason: '<how every login to this database is tied to a named person>' },
+  'Art32-DatabaseIamAuth': { reason: '<how every login to this database is tied to a named person>', findings: ['CannotEvaluate::EnableIAMDatabaseAuthentication'] },
   'Art32-DatabaseTlsForced': { reason: '<why no client can reach this database without TLS>' },
-  'Art5-DatabaseDeletionProtected': { reason: '<why deleting this database loses no personal data>' },
+  'Art5-DatabaseDeletionProtected': { reason: '<why deleting this database loses no personal data>', findings: ['CannotEvaluate::DeletionProtection'] },
   'Art5-StatefulResourceRetained': {
     reason: '<why losing this resource loses no personal data, key, log or backup>',
     findings: ['DeletionPolicy', 'UpdateReplacePolicy'],
@@ -41,7 +41,7 @@ const HINTS: Readonly<Record<string, AcknowledgmentHint>> = {
   'Art32-NoWildcardDataAccess': { reason: '<why this grant on every resource reaches no personal data>', findings: ['Action::<action>'] },
   'Art28-ProcessorTrustBounded': {
     reason: '<why this other account cannot be a confused deputy, or when its access ends>',
-    findings: ['ExternalId::<accounts>', 'Expiry::<accounts>'],
+    findings: ['ExternalId::<accounts>', 'Expiry::<accounts>', 'CannotEvaluate::Principal'],
   },
   'Art28-ProcessorNoDatabaseAccess': {
     reason: '<why this processor may reach the contact database>',

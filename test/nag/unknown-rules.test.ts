@@ -1,5 +1,6 @@
 import { App, CfnCondition, CfnParameter, Fn, Stack } from 'aws-cdk-lib';
 import type { PolicyValidationPluginReport } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -102,5 +103,85 @@ describe('unknown is not compliant: Art32-EncryptedWithCmk', () => {
     expect(evaluability(node, { 'Fn::FindInMap': ['M', { Ref: 'KeyParam' }, 'k'] })).toBe('unknown');
     expect(evaluability(node, { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${KeyParam}' })).toBe('unknown');
     expect(evaluability(node, { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${!Literal}' })).toBe('known');
+  });
+});
+
+describe('unknown is not compliant: database properties and trusted accounts', () => {
+  let report: PolicyValidationPluginReport;
+  const c: Record<string, rds.CfnDBCluster | iam.CfnRole> = {};
+  const bounded = {
+    StringEquals: { 'sts:ExternalId': 'agreed-id' },
+    DateLessThan: { 'aws:CurrentTime': '2027-01-01T00:00:00Z' },
+  };
+  const trust = (aws: unknown) => ({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: aws }, Condition: bounded }],
+  });
+
+  beforeAll(() => {
+    const stack = newStack();
+    const flag = new CfnParameter(stack, 'FlagParam', { type: 'String', default: 'true' });
+    const account = new CfnParameter(stack, 'AccountParam', { type: 'String', default: '111122223333' });
+    const cond = new CfnCondition(stack, 'IsProd', { expression: Fn.conditionEquals(flag.valueAsString, 'x') });
+    const db = (id: string, props: Partial<rds.CfnDBClusterProps>) =>
+      new rds.CfnDBCluster(stack, id, { engine: 'aurora-postgresql', deletionProtection: true, enableIamDatabaseAuthentication: true, ...props });
+    const param = flag.valueAsString as unknown as boolean;
+    c.protectionParam = db('ProtectionParam', { deletionProtection: param });
+    c.protectionIf = db('ProtectionIf', { deletionProtection: Fn.conditionIf(cond.logicalId, true, false) as unknown as boolean });
+    c.protectionNoValue = db('ProtectionNoValue', { deletionProtection: Fn.ref('AWS::NoValue') as unknown as boolean });
+    c.iamAuthParam = db('IamAuthParam', { enableIamDatabaseAuthentication: param });
+    c.publicParam = db('PublicParam', {});
+    (c.publicParam as rds.CfnDBCluster).addPropertyOverride('PubliclyAccessible', { Ref: 'FlagParam' });
+    c.known = db('Known', {});
+    c.trustParam = new iam.CfnRole(stack, 'TrustParam', { assumeRolePolicyDocument: trust({ Ref: 'AccountParam' }) });
+    c.trustSubParam = new iam.CfnRole(stack, 'TrustSubParam', {
+      assumeRolePolicyDocument: trust({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AccountParam}:root' }),
+    });
+    c.trustJoinParam = new iam.CfnRole(stack, 'TrustJoinParam', {
+      assumeRolePolicyDocument: trust({ 'Fn::Join': ['', ['arn:aws:iam::', { Ref: 'AccountParam' }, ':root']] }),
+    });
+    c.trustSubLiteral = new iam.CfnRole(stack, 'TrustSubLiteral', {
+      assumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::999988887777:root' } } }],
+      },
+    });
+    c.trustOwn = new iam.CfnRole(stack, 'TrustOwn', {
+      assumeRolePolicyDocument: trust({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' }),
+    });
+    c.trustBounded = new iam.CfnRole(stack, 'TrustBounded', { assumeRolePolicyDocument: trust('999988887777') });
+    report = validate(stack);
+  });
+
+  test.each([
+    ['DeletionProtection as a parameter', 'protectionParam', 'GDPR-Art5-DatabaseDeletionProtected', 'DeletionProtection'],
+    ['DeletionProtection as Fn::If true/false', 'protectionIf', 'GDPR-Art5-DatabaseDeletionProtected', 'DeletionProtection'],
+    ['EnableIAMDatabaseAuthentication as a parameter', 'iamAuthParam', 'GDPR-Art32-DatabaseIamAuth', 'EnableIAMDatabaseAuthentication'],
+    ['PubliclyAccessible as a parameter', 'publicParam', 'GDPR-Art25-DatabaseNotPublic', 'PubliclyAccessible'],
+    ['a trusted account given by a parameter', 'trustParam', 'GDPR-Art28-ProcessorTrustBounded', 'Principal'],
+    ['a trusted account in an Fn::Sub over a parameter', 'trustSubParam', 'GDPR-Art28-ProcessorTrustBounded', 'Principal'],
+    ['a trusted account in an Fn::Join over a parameter', 'trustJoinParam', 'GDPR-Art28-ProcessorTrustBounded', 'Principal'],
+  ])('cannot evaluate: %s', (_what, id, rule, property) => {
+    expect(ruleFindingsOn(report, c[id], rule)).toEqual([`${rule}[CannotEvaluate::${property}]`]);
+  });
+
+  test('DeletionProtection removed by AWS::NoValue is off', () => {
+    expect(ruleFindingsOn(report, c.protectionNoValue, 'GDPR-Art5-DatabaseDeletionProtected')).toEqual(['GDPR-Art5-DatabaseDeletionProtected']);
+  });
+
+  test('a literal other account inside Fn::Sub is read (unbounded trust is reported), not passed as unknown', () => {
+    expect(ruleFindingsOn(report, c.trustSubLiteral, 'GDPR-Art28-ProcessorTrustBounded')).toEqual([
+      'GDPR-Art28-ProcessorTrustBounded[Expiry::999988887777]',
+      'GDPR-Art28-ProcessorTrustBounded[ExternalId::999988887777]',
+    ]);
+  });
+
+  test.each([
+    ['literal database properties', 'known', 'GDPR-Art5-DatabaseDeletionProtected'],
+    ['literal database properties (IAM auth)', 'known', 'GDPR-Art32-DatabaseIamAuth'],
+    ['the own account through Fn::Sub of AWS::AccountId', 'trustOwn', 'GDPR-Art28-ProcessorTrustBounded'],
+    ['a literal account with external id and expiry', 'trustBounded', 'GDPR-Art28-ProcessorTrustBounded'],
+  ])('compliant or not applicable: %s', (_what, id, rule) => {
+    expect(ruleFindingsOn(report, c[id], rule)).toEqual([]);
   });
 });

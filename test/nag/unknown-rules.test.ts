@@ -121,7 +121,7 @@ describe('unknown is not compliant: database properties and trusted accounts', (
   beforeAll(() => {
     const stack = newStack();
     const flag = new CfnParameter(stack, 'FlagParam', { type: 'String', default: 'true' });
-    const account = new CfnParameter(stack, 'AccountParam', { type: 'String', default: '111122223333' });
+    new CfnParameter(stack, 'AccountParam', { type: 'String', default: '111122223333' });
     const cond = new CfnCondition(stack, 'IsProd', { expression: Fn.conditionEquals(flag.valueAsString, 'x') });
     const db = (id: string, props: Partial<rds.CfnDBClusterProps>) =>
       new rds.CfnDBCluster(stack, id, { engine: 'aurora-postgresql', deletionProtection: true, enableIamDatabaseAuthentication: true, ...props });

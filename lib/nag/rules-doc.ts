@@ -93,6 +93,7 @@ const HINTS: Readonly<Record<string, AcknowledgmentHint>> = {
     reason: '<why this database holds no personal data to purge, or what purges it>',
     findings: ['NoPurgeFunction', 'NotScheduled'],
   },
+  'Art32-DataKeyRotated': { reason: '<why this key encrypts no personal data, or how its material is rotated>', findings: ['CannotEvaluate::<property>'] },
 };
 
 /** Rule ids that have an acknowledgment hint (a test checks they all still exist). */

@@ -37,6 +37,7 @@ describe('the GDPR pack', () => {
       ['GDPR-Art33-TrailEncryptedAndValidated', NagMessageLevel.ERROR],
       ['GDPR-Art33-DpoNotificationTopic', NagMessageLevel.ERROR],
       ['GDPR-Art5-RetentionPurgeScheduled', NagMessageLevel.ERROR],
+      ['GDPR-Art32-DataKeyRotated', NagMessageLevel.ERROR],
     ]);
   });
 

@@ -25,6 +25,7 @@ import { StatefulResourceRetained } from './stateful-resource-retained';
 import { TrailEncryptedAndValidated } from './trail-encrypted-and-validated';
 import { VpnAuthorizationScoped } from './vpn-authorization-scoped';
 import { VpnConnectionsLogged } from './vpn-connections-logged';
+import { DataKeyRotated } from './data-key-rotated';
 
 /** Every rule of the GDPR pack, in the order they are applied and documented. */
 export const GDPR_RULES: readonly GdprRule[] = [
@@ -54,6 +55,8 @@ export const GDPR_RULES: readonly GdprRule[] = [
   TrailEncryptedAndValidated,
   DpoNotificationTopic,
   RetentionPurgeScheduled,
+  // Issue 11 (R4): key rotation.
+  DataKeyRotated,
 ];
 
 export {
@@ -83,4 +86,5 @@ export {
   TrailEncryptedAndValidated,
   VpnAuthorizationScoped,
   VpnConnectionsLogged,
+  DataKeyRotated,
 };

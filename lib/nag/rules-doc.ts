@@ -93,6 +93,10 @@ const HINTS: Readonly<Record<string, AcknowledgmentHint>> = {
     reason: '<why this database holds no personal data to purge, or what purges it>',
     findings: ['NoPurgeFunction', 'NotScheduled'],
   },
+  'Art5-BackupWithinErasureBound': {
+    reason: '<why no erased contact can come back from this backup>',
+    findings: ['KeptForever::<rule>.DeleteAfterDays', 'BeyondBound::<property>', 'CannotEvaluate::<property>'],
+  },
   'Art32-DataKeyRotated': { reason: '<why this key encrypts no personal data, or how its material is rotated>', findings: ['CannotEvaluate::<property>'] },
 };
 

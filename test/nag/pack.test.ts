@@ -38,6 +38,7 @@ describe('the GDPR pack', () => {
       ['GDPR-Art33-DpoNotificationTopic', NagMessageLevel.ERROR],
       ['GDPR-Art5-RetentionPurgeScheduled', NagMessageLevel.ERROR],
       ['GDPR-Art32-DataKeyRotated', NagMessageLevel.ERROR],
+      ['GDPR-Art5-BackupWithinErasureBound', NagMessageLevel.ERROR],
     ]);
   });
 

@@ -1,6 +1,8 @@
-import { CfnCondition, CfnParameter, Fn } from 'aws-cdk-lib';
+import { CfnCondition, CfnParameter, CfnResource, Fn } from 'aws-cdk-lib';
 import type { PolicyValidationPluginReport } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as rds from 'aws-cdk-lib/aws-rds';
 import { newStack, ruleFindingsOn, validate } from './helpers';
 
 const ROTATED = 'GDPR-Art32-DataKeyRotated';
@@ -48,5 +50,69 @@ describe(ROTATED, () => {
     ['an HMAC key', 'hmac'],
   ])('not applicable: %s (cannot encrypt a store)', (_what, id) => {
     expect(ruleFindingsOn(report, k[id], ROTATED)).toEqual([]);
+  });
+});
+
+const BOUND = 'GDPR-Art5-BackupWithinErasureBound';
+const DECLARED = { account: '111122223333', processorAccounts: [], erasureBoundDays: 30 };
+
+describe(BOUND, () => {
+  let withBound: PolicyValidationPluginReport;
+  let noBound: PolicyValidationPluginReport;
+  const r: Record<string, CfnResource> = {};
+
+  beforeAll(() => {
+    const stack = newStack();
+    const days = new CfnParameter(stack, 'DaysParam', { type: 'Number', default: 7 });
+    const plan = (id: string, rule: Record<string, unknown>) =>
+      new backup.CfnBackupPlan(stack, id, {
+        backupPlan: { backupPlanName: id, backupPlanRule: [{ ruleName: 'Daily', targetBackupVault: 'v', ...rule }] },
+      });
+    r.planWithin = plan('PlanWithin', { lifecycle: { deleteAfterDays: 30 }, copyActions: [{ destinationBackupVaultArn: 'arn', lifecycle: { deleteAfterDays: 7 } }] });
+    r.planBeyond = plan('PlanBeyond', { lifecycle: { deleteAfterDays: 31 } });
+    r.planForever = plan('PlanForever', {});
+    r.copyBeyond = plan('CopyBeyond', { lifecycle: { deleteAfterDays: 7 }, copyActions: [{ destinationBackupVaultArn: 'arn', lifecycle: { deleteAfterDays: 365 } }] });
+    r.copyForever = plan('CopyForever', { lifecycle: { deleteAfterDays: 7 }, copyActions: [{ destinationBackupVaultArn: 'arn' }] });
+    r.planParam = plan('PlanParam', { lifecycle: { deleteAfterDays: days.valueAsNumber } });
+    r.vaultWithin = new backup.CfnBackupVault(stack, 'VaultWithin', { backupVaultName: 'a', lockConfiguration: { minRetentionDays: 7, maxRetentionDays: 30 } });
+    r.vaultBeyond = new backup.CfnBackupVault(stack, 'VaultBeyond', { backupVaultName: 'b', lockConfiguration: { minRetentionDays: 7, maxRetentionDays: 3650 } });
+    r.vaultUnlocked = new backup.CfnBackupVault(stack, 'VaultUnlocked', { backupVaultName: 'c' });
+    r.airGappedBeyond = new backup.CfnLogicallyAirGappedBackupVault(stack, 'AirGappedBeyond', { backupVaultName: 'd', minRetentionDays: 7, maxRetentionDays: 100 });
+    r.airGappedWithin = new backup.CfnLogicallyAirGappedBackupVault(stack, 'AirGappedWithin', { backupVaultName: 'e', minRetentionDays: 7, maxRetentionDays: 30 });
+    r.dbWithin = new rds.CfnDBCluster(stack, 'DbWithin', { engine: 'aurora-postgresql', backupRetentionPeriod: 7 });
+    r.dbBeyond = new rds.CfnDBCluster(stack, 'DbBeyond', { engine: 'aurora-postgresql', backupRetentionPeriod: 35 });
+    r.dbParam = new rds.CfnDBCluster(stack, 'DbParam', { engine: 'aurora-postgresql', backupRetentionPeriod: days.valueAsNumber });
+    r.queue = new CfnResource(stack, 'Queue', { type: 'AWS::SQS::Queue' });
+    withBound = validate(stack, { declared: DECLARED });
+    noBound = validate(stack);
+  });
+
+  test.each([
+    ['a plan rule beyond the bound', 'planBeyond', ['BeyondBound::Daily.DeleteAfterDays']],
+    ['a plan rule kept forever', 'planForever', ['KeptForever::Daily.DeleteAfterDays']],
+    ['a copy action beyond the bound', 'copyBeyond', ['BeyondBound::Daily.CopyActions.0.DeleteAfterDays']],
+    ['a copy action kept forever', 'copyForever', ['KeptForever::Daily.CopyActions.0.DeleteAfterDays']],
+    ['a plan lifecycle given by a parameter', 'planParam', ['CannotEvaluate::Daily.DeleteAfterDays']],
+    ['a vault lock maximum beyond the bound', 'vaultBeyond', ['BeyondBound::MaxRetentionDays']],
+    ['an air-gapped vault maximum beyond the bound', 'airGappedBeyond', ['BeyondBound::MaxRetentionDays']],
+    ['a database restore window beyond the bound', 'dbBeyond', ['BeyondBound::BackupRetentionPeriod']],
+    ['a database restore window given by a parameter', 'dbParam', ['CannotEvaluate::BackupRetentionPeriod']],
+  ])('with a bound of 30 days, non-compliant: %s', (_what, id, found) => {
+    expect(ruleFindingsOn(withBound, r[id], BOUND)).toEqual(found.map((f) => `${BOUND}[${f}]`));
+  });
+
+  test.each([['planWithin'], ['vaultWithin'], ['airGappedWithin'], ['dbWithin']])('with a bound, compliant: %s', (id) => {
+    expect(ruleFindingsOn(withBound, r[id], BOUND)).toEqual([]);
+  });
+
+  test.each([['vaultUnlocked'], ['queue']])('not applicable: %s', (id) => {
+    expect(ruleFindingsOn(withBound, r[id], BOUND)).toEqual([]);
+  });
+
+  test('without a configuration no bound is checked, but kept forever and unknown are still findings', () => {
+    for (const id of ['planBeyond', 'copyBeyond', 'vaultBeyond', 'airGappedBeyond', 'dbBeyond']) expect(ruleFindingsOn(noBound, r[id], BOUND)).toEqual([]);
+    expect(ruleFindingsOn(noBound, r.planForever, BOUND)).toEqual([`${BOUND}[KeptForever::Daily.DeleteAfterDays]`]);
+    expect(ruleFindingsOn(noBound, r.copyForever, BOUND)).toEqual([`${BOUND}[KeptForever::Daily.CopyActions.0.DeleteAfterDays]`]);
+    expect(ruleFindingsOn(noBound, r.dbParam, BOUND)).toEqual([`${BOUND}[CannotEvaluate::BackupRetentionPeriod]`]);
   });
 });

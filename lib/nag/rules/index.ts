@@ -26,6 +26,7 @@ import { TrailEncryptedAndValidated } from './trail-encrypted-and-validated';
 import { VpnAuthorizationScoped } from './vpn-authorization-scoped';
 import { VpnConnectionsLogged } from './vpn-connections-logged';
 import { DataKeyRotated } from './data-key-rotated';
+import { BackupWithinErasureBound } from './backup-within-erasure-bound';
 
 /** Every rule of the GDPR pack, in the order they are applied and documented. */
 export const GDPR_RULES: readonly GdprRule[] = [
@@ -55,8 +56,9 @@ export const GDPR_RULES: readonly GdprRule[] = [
   TrailEncryptedAndValidated,
   DpoNotificationTopic,
   RetentionPurgeScheduled,
-  // Issue 11 (R4): key rotation.
+  // Issue 11 (R4): key rotation, backups within the erasure bound.
   DataKeyRotated,
+  BackupWithinErasureBound,
 ];
 
 export {
@@ -87,4 +89,5 @@ export {
   VpnAuthorizationScoped,
   VpnConnectionsLogged,
   DataKeyRotated,
+  BackupWithinErasureBound,
 };

@@ -116,3 +116,55 @@ describe(BOUND, () => {
     expect(ruleFindingsOn(noBound, r.dbParam, BOUND)).toEqual([`${BOUND}[CannotEvaluate::BackupRetentionPeriod]`]);
   });
 });
+
+const CMK = 'GDPR-Art32-EncryptedWithCmk';
+
+describe(`${CMK}: more store types`, () => {
+  let report: PolicyValidationPluginReport;
+  const good: Record<string, CfnResource> = {};
+  const bad: Record<string, CfnResource> = {};
+  // [type, compliant properties (key = a stack kms.Key ARN), non-compliant properties]
+  const cases = (key: string): [string, Record<string, unknown>, Record<string, unknown>][] => [
+    ['AWS::DocDB::DBCluster', { StorageEncrypted: true, KmsKeyId: key }, { StorageEncrypted: true }],
+    ['AWS::Neptune::DBCluster', { StorageEncrypted: true, KmsKeyId: key }, { StorageEncrypted: false, KmsKeyId: key }],
+    ['AWS::Redshift::Cluster', { Encrypted: true, KmsKeyId: key }, { Encrypted: true, KmsKeyId: 'alias/aws/redshift' }],
+    ['AWS::RedshiftServerless::Namespace', { NamespaceName: 'n', KmsKeyId: key }, { NamespaceName: 'n' }],
+    ['AWS::OpenSearchService::Domain', { EncryptionAtRestOptions: { Enabled: true, KmsKeyId: key } }, { EncryptionAtRestOptions: { Enabled: true } }],
+    ['AWS::Elasticsearch::Domain', { EncryptionAtRestOptions: { Enabled: true, KmsKeyId: key } }, { EncryptionAtRestOptions: { Enabled: false, KmsKeyId: key } }],
+    ['AWS::ElastiCache::ReplicationGroup', { AtRestEncryptionEnabled: true, KmsKeyId: key }, { AtRestEncryptionEnabled: true }],
+    ['AWS::ElastiCache::ServerlessCache', { KmsKeyId: key }, {}],
+    ['AWS::MemoryDB::Cluster', { KmsKeyId: key }, {}],
+    ['AWS::EC2::Volume', { Encrypted: true, KmsKeyId: key }, { Encrypted: true, KmsKeyId: 'alias/aws/ebs' }],
+    ['AWS::EC2::Instance', { BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, KmsKeyId: key } }] }, {}],
+    [
+      'AWS::EC2::LaunchTemplate',
+      { LaunchTemplateData: { BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, KmsKeyId: key } }] } },
+      { LaunchTemplateData: { BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: false } }] } },
+    ],
+    [
+      'AWS::DynamoDB::GlobalTable',
+      { SSESpecification: { SSEEnabled: true, SSEType: 'KMS' }, Replicas: [{ Region: 'eu-west-3', SSESpecification: { KMSMasterKeyId: key } }] },
+      { SSESpecification: { SSEEnabled: true, SSEType: 'KMS' }, Replicas: [{ Region: 'eu-west-3', SSESpecification: { KMSMasterKeyId: key } }, { Region: 'eu-west-1' }] },
+    ],
+    [
+      'AWS::S3Express::DirectoryBucket',
+      { BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key } }] } },
+      { BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } },
+    ],
+  ];
+
+  beforeAll(() => {
+    const stack = newStack();
+    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    cases(key.keyArn).forEach(([type, compliant, nonCompliant], i) => {
+      good[type] = new CfnResource(stack, `Good${i}`, { type, properties: compliant });
+      bad[type] = new CfnResource(stack, `Bad${i}`, { type, properties: nonCompliant });
+    });
+    report = validate(stack);
+  });
+
+  test.each(cases('k').map(([type]) => [type]))('%s: compliant with a stack key, non-compliant without encryption or with no/an AWS-managed key', (type) => {
+    expect(ruleFindingsOn(report, good[type], CMK)).toEqual([]);
+    expect(ruleFindingsOn(report, bad[type], CMK)).toEqual([CMK]);
+  });
+});

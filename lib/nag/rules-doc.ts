@@ -19,14 +19,14 @@ const HINTS: Readonly<Record<string, AcknowledgmentHint>> = {
   'Art44-StackRegionAllowed': { reason: '<the chapter V transfer basis for this region>' },
   'Art44-RegionReferencesAllowed': { reason: '<why no personal data reaches this region>', findings: ['Region::<region>'] },
   'Art44-RegionGuardAttached': { reason: '<why this role cannot act outside the allowed regions>' },
-  'Art32-EncryptedWithCmk': { reason: '<why this resource holds no personal data>' },
+  'Art32-EncryptedWithCmk': { reason: '<why this resource holds no personal data>', findings: ['CannotEvaluate::<property>'] },
   'Art25-DatabaseNotPublic': {
     reason: '<why nobody outside the VPN can reach this database>',
-    findings: ['PubliclyAccessible', 'SubnetNotIsolated::<subnet logical id>', 'OpenIngress::<security group logical id>'],
+    findings: ['PubliclyAccessible', 'CannotEvaluate::PubliclyAccessible', 'SubnetNotIsolated::<subnet logical id>', 'OpenIngress::<security group logical id>'],
   },
-  'Art32-DatabaseIamAuth': { reason: '<how every login to this database is tied to a named person>' },
+  'Art32-DatabaseIamAuth': { reason: '<how every login to this database is tied to a named person>', findings: ['CannotEvaluate::EnableIAMDatabaseAuthentication'] },
   'Art32-DatabaseTlsForced': { reason: '<why no client can reach this database without TLS>' },
-  'Art5-DatabaseDeletionProtected': { reason: '<why deleting this database loses no personal data>' },
+  'Art5-DatabaseDeletionProtected': { reason: '<why deleting this database loses no personal data>', findings: ['CannotEvaluate::DeletionProtection'] },
   'Art5-StatefulResourceRetained': {
     reason: '<why losing this resource loses no personal data, key, log or backup>',
     findings: ['DeletionPolicy', 'UpdateReplacePolicy'],
@@ -44,7 +44,7 @@ const HINTS: Readonly<Record<string, AcknowledgmentHint>> = {
   },
   'Art28-ProcessorTrustBounded': {
     reason: '<why this other account cannot be a confused deputy, or when its access ends>',
-    findings: ['ExternalId::<accounts>', 'Expiry::<accounts>'],
+    findings: ['ExternalId::<accounts>', 'Expiry::<accounts>', 'CannotEvaluate::Principal'],
   },
   'Art28-ProcessorNoDatabaseAccess': {
     reason: '<why this processor may reach the contact database>',
@@ -143,6 +143,12 @@ const HINTS: Readonly<Record<string, AcknowledgmentHint>> = {
       'CannotEvaluate::<property>',
     ],
   },
+  // Rule pack v2 (issue 11), retention and key rotation
+  'Art5-BackupWithinErasureBound': {
+    reason: '<why no erased contact can come back from this backup>',
+    findings: ['KeptForever::<rule>.DeleteAfterDays', 'BeyondBound::<property>', 'CannotEvaluate::<property>'],
+  },
+  'Art32-DataKeyRotated': { reason: '<why this key encrypts no personal data, or how its material is rotated>', findings: ['CannotEvaluate::<property>'] },
 };
 
 /** Rule ids that have an acknowledgment hint (a test checks they all still exist). */

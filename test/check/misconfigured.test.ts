@@ -97,7 +97,27 @@ const CASES: [string, Record<string, any>, string][] = [
     { Reader: { Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: allow({ Action: 'secretsmanager:GetSecretValue', Resource: `arn:aws:secretsmanager:eu-west-3:${ACCOUNT}:secret:*` }) } } },
     'GDPR-Art32-NoWildcardDataAccess[',
   ],
+  ['a data key without rotation', { Key: { ...DATABASE.Key, Properties: { EnableKeyRotation: false } } }, 'GDPR-Art32-DataKeyRotated'],
+  [
+    'the key a parameter whose default is the AWS-managed key',
+    { Database: { ...DATABASE.Database, Properties: { ...DATABASE.Database.Properties, KmsKeyId: ref('KeyParam') } } },
+    'GDPR-Art32-EncryptedWithCmk[CannotEvaluate::KmsKeyId]',
+  ],
+  ['a Neptune graph of the contacts, unencrypted', { Graph: { Type: 'AWS::Neptune::DBCluster', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', Properties: {} } }, 'GDPR-Art32-EncryptedWithCmk'],
+  [
+    'backups kept ten years, beyond the erasure bound',
+    { Plan: { Type: 'AWS::Backup::BackupPlan', Properties: { BackupPlan: { BackupPlanName: 'contacts', BackupPlanRule: [{ RuleName: 'daily', TargetBackupVault: 'contacts', Lifecycle: { DeleteAfterDays: 3650 } }] } } } },
+    'GDPR-Art5-BackupWithinErasureBound[BeyondBound::',
+  ],
+  [
+    'a role trusted by an account given as a parameter',
+    { Partner: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: allow({ Principal: { AWS: { 'Fn::Sub': 'arn:aws:iam::${PartnerAccount}:root' } }, Action: 'sts:AssumeRole' }) } } },
+    'GDPR-Art28-ProcessorTrustBounded[CannotEvaluate::Principal]',
+  ],
 ];
+
+/** What `check --config` passes: this account, no processor, the reference erasure bound. */
+const DECLARED = { account: ACCOUNT, processorAccounts: [], erasureBoundDays: 365 };
 
 describe('a misconfiguration beside the database is a GDPR finding of check alone', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gdpr-misconfigured-'));
@@ -105,13 +125,19 @@ describe('a misconfiguration beside the database is a GDPR finding of check alon
 
   beforeAll(() => {
     const inputs: TemplateInput[] = [{ name: 'correct', resources: {} }, ...CASES.map(([name, resources]) => ({ name, resources }))].map(({ name, resources }, i) => {
-      const template = { Resources: { ...DATABASE, ...resources } };
+      const template = {
+        Parameters: {
+          KeyParam: { Type: 'String', Default: 'alias/aws/rds' },
+          PartnerAccount: { Type: 'String', Default: STRANGER },
+        },
+        Resources: { ...DATABASE, ...resources },
+      };
       const path = join(dir, `case-${i}.json`);
       writeFileSync(path, JSON.stringify(template));
       return { path, template, name, region: REGION, account: ACCOUNT };
     });
     // One check over every template: one load of the packs for the whole batch.
-    const { findings } = checkTemplates(inputs);
+    const { findings } = checkTemplates(inputs, { declared: DECLARED });
     findingsOf = (name) => findings.filter((f) => f.stack === name).map((f) => f.ruleId);
   });
 

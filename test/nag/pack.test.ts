@@ -44,6 +44,8 @@ describe('the GDPR pack', () => {
       ['GDPR-Art28-ProcessorReadsOwnPrefix', NagMessageLevel.ERROR],
       ['GDPR-Art32-DatabaseRoleRequiresMfa', NagMessageLevel.ERROR],
       ['GDPR-Art32-NoPathAroundVpn', NagMessageLevel.ERROR],
+      ['GDPR-Art32-DataKeyRotated', NagMessageLevel.ERROR],
+      ['GDPR-Art5-BackupWithinErasureBound', NagMessageLevel.ERROR],
     ]);
   });
 

@@ -128,6 +128,8 @@ describe(GUARD, () => {
   let guardPermitsUsEast1: iam.Role;
   let guardOnOneAction: iam.Role;
   let guardExemptsS3: iam.Role;
+  let guardExtraKey: iam.Role;
+  let guardExtraOperator: iam.Role;
   let guardPolicy: RegionGuard;
   let guardedLater: iam.Role;
 
@@ -165,6 +167,14 @@ describe(GUARD, () => {
       Condition: { StringNotEquals: { 'aws:RequestedRegion': ['eu-west-3'] } },
     });
     guardExemptsS3 = inlineGuardRole('GuardExemptsS3', { ...regionGuardStatementJson(['eu-west-3']), NotAction: ['iam:*', 's3:*'] });
+    guardExtraKey = inlineGuardRole('GuardExtraKey', {
+      ...regionGuardStatementJson(['eu-west-3']),
+      Condition: { StringNotEquals: { 'aws:RequestedRegion': ['eu-west-3'], 'aws:PrincipalTag/x': 'never' } },
+    });
+    guardExtraOperator = inlineGuardRole('GuardExtraOperator', {
+      ...regionGuardStatementJson(['eu-west-3']),
+      Condition: { StringNotEquals: { 'aws:RequestedRegion': ['eu-west-3'] }, StringEquals: { 'aws:username': 'nobody' } },
+    });
     report = validate(stack);
   });
 
@@ -194,6 +204,14 @@ describe(GUARD, () => {
 
   test('non-compliant: a deny whose NotAction exempts a regional service (s3:*)', () => {
     expect(ruleFindingsOn(report, guardExemptsS3, GUARD)).toEqual([GUARD]);
+  });
+
+  test('non-compliant: a deny with a second AND-ed key that never matches (aws:PrincipalTag/x) is no guard', () => {
+    expect(ruleFindingsOn(report, guardExtraKey, GUARD)).toEqual([GUARD]);
+  });
+
+  test('non-compliant: a deny with a second AND-ed operator (StringEquals aws:username nobody) is no guard', () => {
+    expect(ruleFindingsOn(report, guardExtraOperator, GUARD)).toEqual([GUARD]);
   });
 
   describe('with a RegionGuard in the stack', () => {

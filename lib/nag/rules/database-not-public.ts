@@ -1,6 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import type { GdprRule } from '../rule';
+import { cannotEvaluate, evaluability } from '../unknown';
 import { asArray, isTrue, referencedId, referencedResource, ResolvedResource, resolved, stackResources } from '../resolve';
 import { isVpnGateway } from './no-path-around-vpn';
 
@@ -29,6 +30,7 @@ function findings(node: CfnResource, db: ResolvedResource): string[] {
   const out: string[] = [];
   const p = db.properties;
   if (isTrue(p.PubliclyAccessible)) out.push('PubliclyAccessible');
+  else if (evaluability(node, p.PubliclyAccessible) === 'unknown') out.push(cannotEvaluate('PubliclyAccessible'));
 
   const subnetGroup = referencedResource(node, p.DBSubnetGroupName);
   for (const subnet of asArray(subnetGroup?.properties.SubnetIds)) {
@@ -61,7 +63,7 @@ export const DatabaseNotPublic: GdprRule = {
   explanation:
     'Art. 25 requires data protection by design and by default; art. 32(1)(b) requires the ongoing confidentiality of processing systems. A contact database must only be reachable from inside the network, through the VPN.',
   trigger:
-    '`AWS::RDS::DBCluster` and `AWS::RDS::DBInstance` that are `PubliclyAccessible` (`PubliclyAccessible`), sit in a subnet of the stack with an internet gateway or NAT route or public IPs (`SubnetNotIsolated::<subnet>`), or use a security group with ingress from 0.0.0.0/0 or ::/0 (`OpenIngress::<group>`).',
+    '`AWS::RDS::DBCluster` and `AWS::RDS::DBInstance` that are `PubliclyAccessible` (`PubliclyAccessible`; a parameter or `Fn::If` there is `CannotEvaluate::PubliclyAccessible`), sit in a subnet of the stack with an internet gateway or NAT route or public IPs (`SubnetNotIsolated::<subnet>`), or use a security group with ingress from 0.0.0.0/0 or ::/0 (`OpenIngress::<group>`).',
   fix: 'Place the database in isolated subnets (`SubnetType.PRIVATE_ISOLATED`), keep `publiclyAccessible: false`, and admit only the VPN and in-VPC security groups on the database port.',
   check(node: CfnResource): NagRuleResult {
     const db = resolved(node);

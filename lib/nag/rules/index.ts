@@ -31,6 +31,8 @@ import { VpnConnectionsLogged } from './vpn-connections-logged';
 import { DatabaseRoleRequiresMfa } from './database-role-requires-mfa';
 import { NoBroadManagedPolicy } from './no-broad-managed-policy';
 import { ProcessorReadsOwnPrefix } from './processor-reads-own-prefix';
+import { DataKeyRotated } from './data-key-rotated';
+import { BackupWithinErasureBound } from './backup-within-erasure-bound';
 
 /** Every rule of the GDPR pack, in the order they are applied and documented. */
 export const GDPR_RULES: readonly GdprRule[] = [
@@ -68,6 +70,9 @@ export const GDPR_RULES: readonly GdprRule[] = [
   DatabaseRoleRequiresMfa,
   // Issue 11, ways around the VPN-only path
   NoPathAroundVpn,
+  // Issue 11 (R4): key rotation, backups within the erasure bound.
+  DataKeyRotated,
+  BackupWithinErasureBound,
 ];
 
 export {
@@ -103,4 +108,6 @@ export {
   DatabaseRoleRequiresMfa,
   NoBroadManagedPolicy,
   ProcessorReadsOwnPrefix,
+  DataKeyRotated,
+  BackupWithinErasureBound,
 };

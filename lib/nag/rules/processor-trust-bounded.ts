@@ -3,6 +3,7 @@ import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import type { GdprRule } from '../rule';
 import { asArray, resolved } from '../resolve';
 import { grantsAction } from '../iam';
+import { cannotEvaluate, evaluability } from '../unknown';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -16,6 +17,13 @@ function principalText(value: unknown): string {
     if (v.Ref === 'AWS::AccountId') return OWN_ACCOUNT;
     const join = v['Fn::Join'];
     if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) return join[1].map(principalText).join(join[0]);
+    // Fn::Sub with only pseudo parameters: its literal account is read (a `${Param}` stays `<?>`).
+    const sub = v['Fn::Sub'];
+    if (typeof sub === 'string') {
+      return sub.replace(/\$\{([^!}][^}]*)\}/g, (_m, name: string) =>
+        name.trim() === 'AWS::AccountId' ? OWN_ACCOUNT : ['AWS::Partition', 'AWS::URLSuffix', 'AWS::Region'].includes(name.trim()) ? 'aws' : '<?>',
+      );
+    }
   }
   return '<?>';
 }
@@ -70,7 +78,7 @@ export const ProcessorTrustBounded: GdprRule = {
   explanation:
     'Art. 28: the controller answers for its processors, which act only on documented instructions and for the duration of their contract. A role trusted by another account is a processor\'s (or a partner\'s) access: an sts:ExternalId condition stops a third party from using the processor as a confused deputy, and a DateLessThan aws:CurrentTime condition ends the access on the day the contract does, whether or not someone remembers to remove the role.',
   trigger:
-    '`AWS::IAM::Role` whose trust policy has an `Allow` statement granting `sts:AssumeRole` to an `AWS` principal of another account (a 12-digit account id or `arn:...:iam::<account>:...` other than the stack\'s, or `*`) without `StringEquals` `sts:ExternalId` (finding `ExternalId::<accounts>`), or without `DateLessThan` (or `DateLessThanEquals`) `aws:CurrentTime` set to a date (finding `Expiry::<accounts>`).',
+    '`AWS::IAM::Role` whose trust policy has an `Allow` statement granting `sts:AssumeRole` to an `AWS` principal of another account (a 12-digit account id or `arn:...:iam::<account>:...` other than the stack\'s, or `*`) without `StringEquals` `sts:ExternalId` (finding `ExternalId::<accounts>`), or without `DateLessThan` (or `DateLessThanEquals`) `aws:CurrentTime` set to a date (finding `Expiry::<accounts>`); a principal whose account cannot be evaluated offline (a parameter, an `Fn::Sub` or `Fn::Join` over one) is `CannotEvaluate::Principal`.',
   fix: 'Use `ProcessorGrant` (the `subcontractors` of the configuration), or add `StringEquals: { "sts:ExternalId": <agreed id> }` and `DateLessThan: { "aws:CurrentTime": "<contract end>T00:00:00Z" }` to the trust statement (`new iam.AccountPrincipal(id).withConditions(...)`).',
   check(node: CfnResource): NagRuleResult {
     const { type, properties } = resolved(node);
@@ -82,6 +90,16 @@ export const ProcessorTrustBounded: GdprRule = {
     for (const statement of asArray(properties.AssumeRolePolicyDocument?.Statement) as any[]) {
       if (statement?.Effect !== 'Allow' || !grantsAction(statement, 'sts:AssumeRole')) continue;
       const accounts = otherAccounts(statement, own);
+      // An account nothing offline can tell (a parameter, an Fn::Sub or Fn::Join over one, an unknown import)
+      // may be any account: unknown is not compliant.
+      const principal = statement?.Principal;
+      const unknown = (principal === '*' ? [] : asArray(principal?.AWS)).some(
+        (value) => principalText(value).includes('<?>') && evaluability(node, value) === 'unknown',
+      );
+      if (unknown) {
+        crossAccount = true;
+        findings.add(cannotEvaluate('Principal'));
+      }
       if (accounts.length === 0) continue;
       crossAccount = true;
       if (!requiresExternalId(statement)) findings.add(`ExternalId::${accounts.join(',')}`);

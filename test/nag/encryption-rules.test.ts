@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { CfnResource, RemovalPolicy } from 'aws-cdk-lib';
 import type { PolicyValidationPluginReport } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -143,5 +143,38 @@ describe(RETAINED, () => {
 
   test('not applicable: a topic holds nothing', () => {
     expect(ruleFindingsOn(report, topic, RETAINED)).toEqual([]);
+  });
+});
+
+describe(`${RETAINED}: every store type the pack requires a key of`, () => {
+  const NEW_STORES: [string, Record<string, unknown>][] = [
+    ['AWS::DocDB::DBCluster', { StorageEncrypted: true }],
+    ['AWS::Neptune::DBCluster', { StorageEncrypted: true }],
+    ['AWS::Redshift::Cluster', { NodeType: 'ra3.xlplus', MasterUsername: 'admin', DBName: 'contacts', ClusterType: 'single-node' }],
+    ['AWS::RedshiftServerless::Namespace', { NamespaceName: 'contacts' }],
+    ['AWS::OpenSearchService::Domain', {}],
+    ['AWS::Elasticsearch::Domain', {}],
+    ['AWS::DynamoDB::GlobalTable', { KeySchema: [], AttributeDefinitions: [], Replicas: [] }],
+    ['AWS::EC2::Volume', { AvailabilityZone: 'eu-west-3a', Size: 8 }],
+    ['AWS::S3Express::DirectoryBucket', { DataRedundancy: 'SingleAvailabilityZone', LocationName: 'euw3-az1--x-s3' }],
+  ];
+  let report: PolicyValidationPluginReport;
+  const deleted: CfnResource[] = [];
+  const retained: CfnResource[] = [];
+
+  beforeAll(() => {
+    const stack = newStack();
+    NEW_STORES.forEach(([type, properties], i) => {
+      deleted.push(new CfnResource(stack, `Deleted${i}`, { type, properties }));
+      const kept = new CfnResource(stack, `Retained${i}`, { type, properties });
+      kept.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      retained.push(kept);
+    });
+    report = validate(stack);
+  });
+
+  test.each(NEW_STORES.map(([type], i) => [type, i]))('non-compliant: %s destroyed with its stack; compliant: retained', (_type, i) => {
+    expect(ruleFindingsOn(report, deleted[i], RETAINED)).toEqual([`${RETAINED}[DeletionPolicy]`, `${RETAINED}[UpdateReplacePolicy]`]);
+    expect(ruleFindingsOn(report, retained[i], RETAINED)).toEqual([]);
   });
 });

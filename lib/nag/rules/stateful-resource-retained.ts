@@ -16,6 +16,17 @@ export const STATEFUL_TYPES = [
   'AWS::SecretsManager::Secret',
   'AWS::DynamoDB::Table',
   'AWS::EFS::FileSystem',
+  // The other stores the GDPR pack requires a customer-managed key of (Art32-EncryptedWithCmk): a copy of the
+  // contacts in any of them is lost with its stack as surely as the database would be.
+  'AWS::DocDB::DBCluster',
+  'AWS::Neptune::DBCluster',
+  'AWS::Redshift::Cluster',
+  'AWS::RedshiftServerless::Namespace',
+  'AWS::OpenSearchService::Domain',
+  'AWS::Elasticsearch::Domain',
+  'AWS::DynamoDB::GlobalTable',
+  'AWS::EC2::Volume',
+  'AWS::S3Express::DirectoryBucket',
 ];
 
 export const StatefulResourceRetained: GdprRule = {

@@ -15,8 +15,8 @@ import { controlTowerRules, findCfnGuard, guardTemplates } from './guard';
 import { InputError, TemplateInput } from './templates';
 
 /** The rule packs `check` can run, given the allowed regions (the GDPR pack's prop); GDPR always runs. */
-export const PACKS: Record<string, (allowedRegions: readonly string[], declared?: DeclaredParties) => NagPack> = {
-  gdpr: (allowedRegions, declared) => new GdprChecks(undefined, { allowedRegions, declared }),
+export const PACKS: Record<string, (allowedRegions: readonly string[], declared?: DeclaredParties, appAccounts?: readonly string[]) => NagPack> = {
+  gdpr: (allowedRegions, declared, appAccounts) => new GdprChecks(undefined, { allowedRegions, declared, appAccounts }),
   'aws-solutions': () => new AwsSolutionsChecks(),
   hipaa: () => new HIPAASecurityChecks(),
   nist: () => new NIST80053R5Checks(),
@@ -235,6 +235,9 @@ export function checkTemplates(inputs: readonly TemplateInput[], options: CheckO
       throw new InputError(`account must be 12 digits, such as 111122223333; got ${options.account}`);
     }
     const accounts = inputs.map((input) => accountOf(input, options.account));
+    // A cloud assembly's manifest names the account of each of its stacks: a policy naming one of them (the production
+    // key naming the backup account's stack, its vault naming production) names the app itself, not a stranger.
+    const appAccounts = [...new Set(accounts.filter((a) => a.accountFrom === 'manifest').map((a) => a.account as string))];
     inputs.forEach((input, index) => {
       const stack = new Stack(app, `Template${index}`, { env: { region: input.region, account: accounts[index].account } });
       let included: CfnInclude;
@@ -257,7 +260,7 @@ export function checkTemplates(inputs: readonly TemplateInput[], options: CheckO
         }
       }
       for (const key of packs) {
-        const pack = PACKS[key](allowedRegions, options.declared);
+        const pack = PACKS[key](allowedRegions, options.declared, appAccounts);
         for (const violation of pack.validateScope(stack).violations) {
           for (const where of violation.violatingResources) {
             const logicalId = (where.constructPath ?? '').split('/').pop() as string;

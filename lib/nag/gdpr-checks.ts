@@ -32,6 +32,12 @@ export interface GdprChecksProps extends NagPackProps {
    * @default - no other account is allowed, no bound is checked
    */
   readonly declared?: DeclaredParties;
+  /**
+   * The accounts the app's own stacks deploy to, which a resource policy may
+   * name besides the declared ones (`check` passes those of a cloud assembly's manifest).
+   * @default - none besides the stack's own and the declared ones
+   */
+  readonly appAccounts?: readonly string[];
 }
 
 /** How one finding stands against the acknowledgments above its resource. */
@@ -58,13 +64,13 @@ export class GdprChecks extends NagPack {
   private readonly ruleContext: GdprRuleContext;
 
   constructor(scope?: IConstruct, props: GdprChecksProps = {}) {
-    const { allowedRegions, declared, ...nagProps } = props;
+    const { allowedRegions, declared, appAccounts, ...nagProps } = props;
     super(scope, nagProps);
     this.packName = GDPR_PACK_NAME;
     if (allowedRegions !== undefined && allowedRegions.length === 0) {
       throw new Error('GdprChecks allowedRegions must name at least one region; got []');
     }
-    this.ruleContext = { allowedRegions: [...(allowedRegions ?? DEFAULT_ALLOWED_REGIONS)], ...(declared ? { declared } : {}) };
+    this.ruleContext = { allowedRegions: [...(allowedRegions ?? DEFAULT_ALLOWED_REGIONS)], ...(declared ? { declared } : {}), ...(appAccounts ? { appAccounts: [...appAccounts] } : {}) };
   }
 
   public override validateScope(scope: IConstruct): PolicyValidationPluginReport {

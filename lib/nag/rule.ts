@@ -37,4 +37,11 @@ export interface GdprRuleContext {
    * needs it then allows no other account and skips the bound.
    */
   readonly declared?: DeclaredParties;
+  /**
+   * The accounts the app's own stacks deploy to (`GdprChecksProps.appAccounts`;
+   * `check` of a cloud assembly passes those its manifest names): a resource
+   * policy may name them, as the production stack's key names the backup
+   * account's stack.
+   */
+  readonly appAccounts?: readonly string[];
 }

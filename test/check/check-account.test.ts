@@ -1,7 +1,7 @@
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { inferAccount } from '../../lib/check/run';
 import { runCli } from '../../lib/cli/gdpr-baseline';
 import { DEFAULT_CONFIG_PATH, defaultConfig, referenceStack } from '../helpers/reference';
@@ -70,10 +70,33 @@ describe('check of the reference template file alone (no manifest)', () => {
     expect(run.rules.filter((r) => r.startsWith(TRUST)).length).toBeGreaterThan(0);
   });
 
+  test('the whole assembly without --config: the accounts of its own stacks are the app, not strangers', () => {
+    const run = check(assemblyDir);
+    expect(run.report.templates.map((t: { accountFrom: string }) => t.accountFrom)).toEqual(['manifest', 'manifest']);
+    expect(run.rules).toEqual([]);
+  });
+
   test("a manifest's account wins over --account", () => {
     const run = check(assemblyDir, '--account', STRANGER, '--config', DEFAULT_CONFIG_PATH);
     expect(run.report.templates[0]).toMatchObject({ account: OWN, accountFrom: 'manifest' });
     expect(run.rules).toEqual([]);
+  });
+});
+
+describe("an assembly's own accounts are allowed, no other", () => {
+  test('a policy naming the account of another stack of the assembly passes; one naming a stranger stays a finding', () => {
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'gdpr-check-app-accounts-')) });
+    const SIBLING = '444455556666';
+    const own = new Stack(app, 'Own', { env: { account: OWN, region: 'eu-west-3' } });
+    const sibling = new Stack(app, 'Sibling', { env: { account: SIBLING, region: 'eu-west-3' } });
+    new CfnResource(sibling, 'Handle', { type: 'AWS::CloudFormation::WaitConditionHandle' });
+    new CfnResource(own, 'ToSibling', { type: 'AWS::S3::BucketPolicy', properties: bucketPolicy({ AWS: `arn:aws:iam::${SIBLING}:root` }).Properties });
+    new CfnResource(own, 'ToStranger', { type: 'AWS::S3::BucketPolicy', properties: bucketPolicy({ AWS: `arn:aws:iam::${STRANGER}:root` }).Properties });
+    const run = check(app.synth().directory);
+    expect(run.rules.filter((r) => r.startsWith(BOUNDED))).toEqual([`${BOUNDED}[Account::${STRANGER}]`]);
+    // The same template alone (no manifest): the sibling is a stranger too.
+    const alone = check(join(app.outdir, 'Own.template.json'), '--region', 'eu-west-3', '--account', OWN);
+    expect(alone.rules.filter((r) => r.startsWith(BOUNDED)).sort()).toEqual([`${BOUNDED}[Account::${SIBLING}]`, `${BOUNDED}[Account::${STRANGER}]`]);
   });
 });
 

@@ -267,14 +267,21 @@ export function checkTemplates(inputs: readonly TemplateInput[], options: CheckO
             const resource = included.getResource(logicalId) as CfnResource;
             const rule = violation.ruleName.replace(/\[.*\]$/, '');
             const gdpr = RULES_BY_ID.get(rule);
+            // cdk-nag reports a rule that threw (a property CloudFormation's schema refuses, a value it cannot read) in
+            // its own words: say it plainly, never with the rule's info, which would claim what was not found.
+            const unreadable = violation.description.startsWith('Rule threw an error during validation');
             findings.push({
               pack: pack.readPackName,
               ruleId: violation.ruleName,
               rule,
               level: violation.severity === 'error' || violation.severity === 'fatal' ? 'error' : 'warning',
-              message: gdpr ? gdpr.info : violation.description,
+              message: unreadable
+                ? `The rule could not evaluate this resource, so it is not known to comply: a property is not what CloudFormation's schema describes (a policy given as a JSON string, say) or a value is an intrinsic the rule cannot read.`
+                : gdpr
+                  ? gdpr.info
+                  : violation.description,
               article: gdpr?.article,
-              fix: gdpr?.fix,
+              fix: unreadable ? 'Write the resource as the CloudFormation resource reference describes it (a policy document as an object), with literal values where the rule must read them.' : gdpr?.fix,
               template: input.path,
               stack: input.name,
               logicalId,

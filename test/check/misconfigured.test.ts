@@ -122,9 +122,11 @@ const DECLARED = { account: ACCOUNT, processorAccounts: [], erasureBoundDays: 36
 describe('a misconfiguration beside the database is a GDPR finding of check alone', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gdpr-misconfigured-'));
   let findingsOf: (name: string) => string[];
+  let messagesOf: (name: string) => string[];
 
   beforeAll(() => {
-    const inputs: TemplateInput[] = [{ name: 'correct', resources: {} }, ...CASES.map(([name, resources]) => ({ name, resources }))].map(({ name, resources }, i) => {
+    const unreadable = { Queue: { Type: 'AWS::SQS::QueuePolicy', Properties: { Queues: ['q'], PolicyDocument: JSON.stringify(allow({ Principal: '*', Action: 'sqs:*', Resource: '*' })) } } };
+    const inputs: TemplateInput[] = [{ name: 'correct', resources: {} }, { name: 'unreadable', resources: unreadable }, ...CASES.map(([name, resources]) => ({ name, resources }))].map(({ name, resources }, i) => {
       const template = {
         Parameters: {
           KeyParam: { Type: 'String', Default: 'alias/aws/rds' },
@@ -139,11 +141,22 @@ describe('a misconfiguration beside the database is a GDPR finding of check alon
     // One check over every template: one load of the packs for the whole batch.
     const { findings } = checkTemplates(inputs, { declared: DECLARED });
     findingsOf = (name) => findings.filter((f) => f.stack === name).map((f) => f.ruleId);
+    messagesOf = (name) => findings.filter((f) => f.stack === name && f.logicalId === 'Queue').map((f) => f.message);
   });
 
   test('the database alone, built as the kit builds it, gives no finding of the rules the batch is about', () => {
     const rules = new Set(CASES.map(([, , finding]) => finding.replace(/\[.*$/, '')));
     expect(findingsOf('correct').filter((f) => rules.has(f.replace(/\[.*$/, '')))).toEqual([]);
+  });
+
+  test('a policy the rules cannot read (a JSON string) is never a pass: a finding that says it could not be evaluated', () => {
+    const messages = messagesOf('unreadable');
+    expect(messages).toContain(
+      "The rule could not evaluate this resource, so it is not known to comply: a property is not what CloudFormation's schema describes (a policy given as a JSON string, say) or a value is an intrinsic the rule cannot read.",
+    );
+    // Not the resource-policy rule's own text, which would claim it had read an open policy.
+    expect(findingsOf('unreadable')).toContain('GDPR-Art32-ResourcePolicyBounded');
+    expect(messages.some((m) => m.startsWith('A resource-based policy'))).toBe(false);
   });
 
   test.each(CASES)('%s', (name, _resources, finding) => {

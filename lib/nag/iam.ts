@@ -25,12 +25,22 @@ import { asArray, type ResolvedResource } from './resolve';
  */
 export function iamWildcardMatch(pattern: unknown, text: string): boolean {
   if (typeof pattern !== 'string') return false;
-  const regex = pattern
-    .split('')
-    .map((c) => (c === '*' ? '[\\s\\S]*' : c === '?' ? '[\\s\\S]' : c.replace(/[.+^${}()|[\]\\/-]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${regex}$`, 'i').test(text);
+  let compiled = COMPILED.get(pattern);
+  if (compiled === undefined) {
+    const regex = pattern
+      .split('')
+      .map((c) => (c === '*' ? '[\\s\\S]*' : c === '?' ? '[\\s\\S]' : c.replace(/[.+^${}()|[\]\\/-]/g, '\\$&')))
+      .join('');
+    compiled = new RegExp(`^${regex}$`, 'i');
+    // Patterns repeat across a template (the same actions and ARNs in every policy): compile each once.
+    if (COMPILED.size >= 10_000) COMPILED.clear();
+    COMPILED.set(pattern, compiled);
+  }
+  return compiled.test(text);
 }
+
+/** Compiled patterns of iamWildcardMatch (no `g` flag: `test` keeps no state between calls). */
+const COMPILED = new Map<string, RegExp>();
 
 /** The identity policy documents a resource holds, or undefined when it holds none by nature. */
 export function identityPolicyDocuments(resource: ResolvedResource): any[] | undefined {

@@ -1,7 +1,7 @@
 // Moves the wall clock to FAKE_DATE (an ISO date or time), so a run proves it
 // does not depend on the day it runs. The clock keeps ticking from there, so
 // durations and timeouts still work. Loaded with `node --require` (a process
-// and its children through NODE_OPTIONS) or `jest --setupFiles` (each test
+// and its children through NODE_OPTIONS) or jest's setupFiles (package.json: each test
 // file's context). Without FAKE_DATE it does nothing.
 'use strict';
 const fake = process.env.FAKE_DATE;

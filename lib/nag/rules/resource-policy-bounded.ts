@@ -2,6 +2,7 @@ import { CfnResource, Stack, Token } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import type { GdprRule, GdprRuleContext } from '../rule';
 import { asArray, resolved, stackResources } from '../resolve';
+import { expandSub } from '../sub';
 import { COPYING_RDS_CALLS } from './no-second-copy';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -72,17 +73,10 @@ function text(value: unknown, scope: Scope): string {
     if (v.Ref === 'AWS::Region' || v.Ref === 'AWS::URLSuffix') return 'region';
     const join = v['Fn::Join'];
     if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) return join[1].map((p) => text(p, scope)).join(join[0]);
-    const sub = v['Fn::Sub'];
-    const template = typeof sub === 'string' ? sub : Array.isArray(sub) && typeof sub[0] === 'string' ? sub[0] : undefined;
-    if (template !== undefined) {
-      const vars = (Array.isArray(sub) ? sub[1] : undefined) ?? {};
-      return template.replace(/\$\{([^}!]+)\}/g, (_m, name: string) => {
-        if (name in vars) return text(vars[name], scope);
-        if (name === 'AWS::AccountId') return OWN;
-        if (name === 'AWS::Partition') return 'aws';
-        if (name === 'AWS::Region' || name === 'AWS::URLSuffix') return 'region';
-        return UNKNOWN;
-      });
+    // Fn::Sub read as the Fn::Join it stands for (lib/nag/sub.ts): its variables are the Refs above.
+    if (v['Fn::Sub'] !== undefined) {
+      const joined = expandSub(value);
+      if (joined !== value) return text(joined, scope);
     }
   }
   return UNKNOWN;

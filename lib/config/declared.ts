@@ -1,5 +1,5 @@
 import { type BaselineConfig } from './schema';
-import { erasureBound } from './sections/backup';
+import { erasureBound, longestRetentionDays } from './sections/backup';
 
 /** The parties and bounds a configuration declares, as the rules need them (`declaredParties(config)`). */
 export interface DeclaredParties {
@@ -19,11 +19,10 @@ export interface DeclaredParties {
 
 /** What the rule packs must know of a configuration besides its regions (`GdprChecksProps.declared`). */
 export function declaredParties(config: BaselineConfig): DeclaredParties {
-  const retentions = config.categories.map((c) => c.retentionDays).filter((d): d is number => typeof d === 'number');
   return {
     account: config.environment.account,
     processorAccounts: [...new Set(config.subcontractors.map((s) => s.accountId))],
     ...(config.backup.copyTarget ? { backupAccount: config.backup.copyTarget.account } : {}),
-    erasureBoundDays: erasureBound(retentions.length > 0 ? Math.max(...retentions) : undefined),
+    erasureBoundDays: erasureBound(longestRetentionDays(config.categories)),
   };
 }

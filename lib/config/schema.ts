@@ -9,7 +9,7 @@ import {
 import { PREFIX_LIST_ID_PATTERN, s3PrefixListLookupCommand, shippedS3PrefixListId } from '../residency/s3-prefix-lists';
 import { cidrsOverlap, isPrivateCidr, parseCidr } from './cidr';
 import { BACKUP_DEFAULTS, BREACH_DEFAULTS, DATABASE_DEFAULTS, RETENTION_DEFAULTS } from './defaults';
-import { backupChecks, backupSchema } from './sections/backup';
+import { backupChecks, backupSchema, longestRetentionDays } from './sections/backup';
 import { breachSchema } from './sections/breach';
 import { categorySchema, consentPurposeSchema, roleSchema, SPECIAL_CATEGORY_CONDITIONS, trustChecks } from './sections/catalog';
 import { accountId, acmCertificateArn, cidr, list, type Problem, regionName, samlProviderArn, str } from './sections/common';
@@ -251,8 +251,7 @@ function crossFieldChecks(value: unknown, ctx: z.RefinementCtx, now: (() => Date
       problem(['categories', i, 'specialCategoryCondition'], 'only special categories take an art. 9(2) condition; remove it or set sensitivity to special');
     }
   });
-  const retentions = [...categories.values()].map((c) => c.retentionDays).filter((d): d is number => typeof d === 'number');
-  const longest = retentions.length > 0 ? Math.max(...retentions) : undefined;
+  const longest = longestRetentionDays([...categories.values()]);
   if (longest !== undefined && typeof db.backupRetentionDays === 'number' && db.backupRetentionDays > longest) {
     problem(['database', 'backupRetentionDays'], `backups must not outlive the longest category retention (${longest} days)`);
   }

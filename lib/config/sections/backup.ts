@@ -59,13 +59,19 @@ export const backupSchema = z
   })
   .strict();
 
+/** The longest retention of the categories that declare one, in days (undefined when none does). */
+export function longestRetentionDays(categories: readonly { retentionDays?: unknown }[]): number | undefined {
+  const retentions = categories.map((c) => c?.retentionDays).filter((d): d is number => typeof d === 'number');
+  return retentions.length > 0 ? Math.max(...retentions) : undefined;
+}
+
 /**
  * The longest a backup may keep a recovery point, in days: the longest
  * category retention, and never longer than the erasure journal (a restore
  * replays the journal to erase again whom the backup still holds).
  */
-export function erasureBound(longestRetentionDays: number | undefined): number {
-  return longestRetentionDays === undefined ? ERASURE_JOURNAL_RETENTION_DAYS : Math.min(longestRetentionDays, ERASURE_JOURNAL_RETENTION_DAYS);
+export function erasureBound(longest: number | undefined): number {
+  return longest === undefined ? ERASURE_JOURNAL_RETENTION_DAYS : Math.min(longest, ERASURE_JOURNAL_RETENTION_DAYS);
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

@@ -10,6 +10,7 @@ import { DEFAULT_ALLOWED_PHRASES, DEFAULT_NOTE_TERMS, NOTE_CATEGORIES, NOTE_LANG
  */
 
 export type LegalBasis = BaselineConfig['categories'][number]['legalBasis'];
+export type CountFrom = BaselineConfig['categories'][number]['countFrom'];
 
 export interface DataCategory {
   readonly name: string;
@@ -17,6 +18,12 @@ export interface DataCategory {
   readonly purpose: string;
   readonly legalBasis: LegalBasis;
   readonly retentionDays: number;
+  /** From what the retention counts (lib/config/sections/catalog.ts, COUNT_FROM). */
+  readonly countFrom: CountFrom;
+  /** The legal text the category's processing or retention rests on. */
+  readonly legalReference?: string;
+  /** A legal obligation to keep the category after an erasure request (art. 17(3)(b)). */
+  readonly legalHold?: { readonly obligation: string; readonly legalReference: string; readonly retentionDays: number };
   /** True for art. 9 special categories. */
   readonly special: boolean;
   readonly specialCategoryCondition?: string;
@@ -149,6 +156,9 @@ export class Catalog {
       purpose: c.purpose,
       legalBasis: c.legalBasis,
       retentionDays: c.retentionDays,
+      countFrom: c.countFrom,
+      legalReference: c.legalReference,
+      legalHold: c.legalHold,
       special: c.sensitivity === 'special',
       specialCategoryCondition: c.specialCategoryCondition,
     }));

@@ -27,6 +27,30 @@ export const SPECIAL_CATEGORY_CONDITIONS = [
   'archiving-research-statistics',
 ] as const;
 
+/**
+ * From what a category's retention counts, as the CNIL counts it (référentiel « gestion commerciale »):
+ * - `last-contact-from-person`: the last contact that came from the person (a reply, a purchase, a
+ *   request, a renewed consent); staff actions without an answer do not restart it (a prospect: 3 years);
+ * - `end-of-relationship`: the end of the commercial relationship (a customer's last stay or purchase);
+ * - `transaction`: each record's own transaction (an invoice, a booking: accounting obligations);
+ * - `withdrawal`: the withdrawal of a consent (its proof), or the end of the relationship while it is in force;
+ * - `creation`: each record from the day it was written (a note).
+ */
+export const COUNT_FROM = ['last-contact-from-person', 'end-of-relationship', 'transaction', 'withdrawal', 'creation'] as const;
+
+/** A legal obligation to keep a category after an erasure request (art. 17(3)(b)), such as invoices under the Code de commerce. */
+export const legalHoldSchema = z
+  .object({
+    obligation: z.string().min(1, { message: 'say what the law requires to be kept, such as: invoices and accounting records' }),
+    legalReference: z.string().min(1, { message: 'name the legal text, such as: Code de commerce, art. L123-22' }),
+    retentionDays: z
+      .number()
+      .int({ message: 'a legal hold is a whole number of days' })
+      .min(1, { message: 'a legal hold lasts at least 1 day' })
+      .max(3650, { message: 'a legal hold longer than 10 years is beyond what the kit supports; at most 3650 days' }),
+  })
+  .strict();
+
 export const categorySchema = z
   .object({
     name: identifier('a category name'),
@@ -38,6 +62,12 @@ export const categorySchema = z
       .int({ message: 'retention is a whole number of days' })
       .min(1, { message: 'retention must be at least 1 day; data kept 0 days should not be collected' })
       .max(3650, { message: 'retention longer than 10 years needs a legal obligation the kit cannot check; at most 3650 days' }),
+    /** From what the retention counts (see COUNT_FROM); the database applies it. */
+    countFrom: z.enum(COUNT_FROM).default('last-contact-from-person'),
+    /** The text the retention or the processing rests on (a law, a CNIL référentiel, a contract clause); shown in the record of processing. */
+    legalReference: z.string().min(1).optional(),
+    /** A legal obligation to keep this category after an erasure request: erasure minimises it and keeps it until the hold ends. */
+    legalHold: legalHoldSchema.optional(),
     sensitivity: z.enum(['standard', 'special']).default('standard'),
     specialCategoryCondition: z.enum(SPECIAL_CATEGORY_CONDITIONS).optional(),
     /**

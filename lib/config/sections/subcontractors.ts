@@ -15,7 +15,7 @@ export const subcontractorSchema = z
       .min(16, { message: 'the external id the processor passes to sts:AssumeRole must be at least 16 characters (agree a random value with the processor)' })
       .max(1224)
       .regex(/^[\w+=,.@:/-]+$/, { message: 'an external id uses letters, digits and + = , . @ : / - _ only' }),
-    purpose: z.string().min(1, { message: 'a processor processes for one stated purpose (art. 28(3)(a)); say which' }),
+    purpose: z.string().min(1, { message: 'a processor processes for one stated purpose, which its contract sets out with the subject-matter, duration and nature of the processing (art. 28(3), first subparagraph); say which' }),
     categories: z.array(z.string()).min(1, { message: 'name the data categories the processor receives' }),
     contractReference: z
       .string({

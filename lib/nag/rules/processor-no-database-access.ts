@@ -17,11 +17,11 @@ export function isProcessorRole(properties: Record<string, any>): boolean {
 
 export const ProcessorNoDatabaseAccess: GdprRule = {
   id: 'Art28-ProcessorNoDatabaseAccess',
-  article: 'Art. 28(3)(a), Art. 25(2), Art. 32(1)(b)',
+  article: 'Art. 28(3), Art. 29, Art. 25(2), Art. 32(1)(b)',
   level: NagMessageLevel.ERROR,
   info: 'A processor\'s (subcontractor\'s) role can reach the contact database, or carries a policy the stack cannot check.',
   explanation:
-    'Art. 28(3)(a) and 25(2): a processor processes only the data the controller gives it, for the purpose of the contract. It receives its extract, pseudonymised, in its own prefix of the extracts bucket; a database login (rds-db:connect) or the RDS Data API would let it read raw tables, direct identifiers and other categories, bypassing the extract. A policy managed outside the stack (an AWS-managed policy) cannot be checked and may grant either.',
+    'Art. 28(3): the contract sets out the subject-matter, nature and purpose of the processing and the type of personal data (its first subparagraph), and the processor processes them only on the controller\'s documented instructions (point (a), and art. 29); art. 25(2): by default only the data each purpose needs is processed. It receives its extract, pseudonymised, in its own prefix of the extracts bucket; a database login (rds-db:connect) or the RDS Data API would let it read raw tables, direct identifiers and other categories, bypassing the extract. A policy managed outside the stack (an AWS-managed policy) cannot be checked and may grant either.',
   trigger:
     '`AWS::IAM::Role` tagged `gdpr:processor` whose inline policies, or the `AWS::IAM::ManagedPolicy` and `AWS::IAM::Policy` of the stack attached to it, have an `Allow` statement granting `rds-db:connect`, `rds-data:ExecuteStatement` or `rds-data:BatchExecuteStatement` (also through `rds-db:*`, `rds-data:*`, `*` or a `NotAction`) (finding `Action::<action>`), or that lists in `ManagedPolicyArns` a policy not defined in the stack (finding `ManagedPolicy::<arn>`).',
   fix: 'Give processors their data through `ProcessorGrant` extracts only: remove the database permissions and the external managed policy from the processor role.',

@@ -31,11 +31,11 @@ function insidePrefix(literal: string, processor: string): boolean {
 
 export const ProcessorReadsOwnPrefix: GdprRule = {
   id: 'Art28-ProcessorReadsOwnPrefix',
-  article: 'Art. 28(3)(a), Art. 25(2), Art. 32(1)(b)',
+  article: 'Art. 28(3), Art. 29, Art. 25(2), Art. 32(1)(b)',
   level: NagMessageLevel.ERROR,
   info: 'A processor\'s (subcontractor\'s) role can read S3 objects outside its own prefix of the extracts bucket.',
   explanation:
-    'Art. 28(3)(a) and 25(2): a processor processes only the data the controller gives it. It receives its pseudonymised extract in its own prefix, `<extracts bucket>/<processor>/`; reading another prefix hands it another processor\'s extract (other categories, another purpose), and reading another bucket hands it whatever that bucket holds (access logs, exports, backups of a team).',
+    'Art. 28(3): the contract sets out the type of personal data and the purpose of the processing (its first subparagraph), and the processor processes them only on the controller\'s documented instructions (point (a), and art. 29); art. 25(2): by default only the data each purpose needs is processed. It receives its pseudonymised extract in its own prefix, `<extracts bucket>/<processor>/`; reading another prefix hands it another processor\'s extract (other categories, another purpose), and reading another bucket hands it whatever that bucket holds (access logs, exports, backups of a team).',
   trigger:
     '`AWS::IAM::Role` tagged `gdpr:processor` whose inline policies, or the `AWS::IAM::ManagedPolicy` and `AWS::IAM::Policy` of the stack attached to it, have an `Allow` statement granting `s3:GetObject`, `s3:GetObjectVersion`, `s3:GetObjectAttributes` or `s3:GetObjectTorrent` (also through `s3:Get*`, `s3:*`, `*` or a `NotAction`) on a resource other than `<one bucket>/<value of the gdpr:processor tag>/...` (a wildcard bucket, another prefix, `*`, a value that is not written in the template): finding `Beyond::<resource>` (`Beyond::NotResource` for a `NotResource`).',
   fix: 'Give the processor its extract with `ProcessorGrant` (`ExtractsBucket.addProcessorPrefix`), which grants `s3:GetObject` on `<bucket>/<processor>/*` only.',

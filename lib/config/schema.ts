@@ -11,6 +11,7 @@ import { cidrsOverlap, isPrivateCidr, parseCidr } from './cidr';
 import { BACKUP_DEFAULTS, BREACH_DEFAULTS, DATABASE_DEFAULTS, RETENTION_DEFAULTS } from './defaults';
 import { backupChecks, backupSchema, longestRetentionDays } from './sections/backup';
 import { breachSchema } from './sections/breach';
+import { dpiaChecks, dpiaSchema } from './sections/dpia';
 import { categorySchema, consentPurposeSchema, roleSchema, SPECIAL_CATEGORY_CONDITIONS, trustChecks } from './sections/catalog';
 import { accountId, acmCertificateArn, cidr, list, type Problem, regionName, samlProviderArn, str } from './sections/common';
 import { lifecycleChecks, notesCheckSchema, retentionSchema } from './sections/retention';
@@ -132,6 +133,8 @@ const configObject = z
     categories: z.array(categorySchema).min(1),
     roles: z.array(roleSchema).min(1),
     subcontractors: z.array(subcontractorSchema).default([]),
+    /** What the DPIA screening (art. 35) needs that the rest of the configuration cannot tell. */
+    dpia: dpiaSchema.default({}),
   })
   .strict();
 
@@ -327,6 +330,8 @@ function crossFieldChecks(value: unknown, ctx: z.RefinementCtx, now: (() => Date
   }
 
   subcontractorChecks(cfg, categories, roleNames, now?.(), problem);
+
+  dpiaChecks(cfg, problem);
 }
 
 /* eslint-enable @typescript-eslint/no-explicit-any */
@@ -342,6 +347,7 @@ export type RoleConfig = BaselineConfig['roles'][number];
 export type ConsentPurposeConfig = BaselineConfig['consentPurposes'][number];
 export type BackupConfig = BaselineConfig['backup'];
 export type SubcontractorConfig = BaselineConfig['subcontractors'][number];
+export type DpiaConfig = BaselineConfig['dpia'];
 export type TransferMechanism = (typeof TRANSFER_MECHANISMS)[number];
 
 /** Every region the configuration lets data live in. */

@@ -140,10 +140,7 @@ export function recordOfProcessing(config: BaselineConfig, catalog: Catalog, sta
     acknowledgedFindings: acknowledgments(stacks),
     dpia: {
       likelyRequired: special.length > 0,
-      why:
-        special.length > 0
-          ? `special categories (art. 9) are processed: ${special.map((c) => c.name).join(', ')}; the CNIL list of processing requiring a DPIA and art. 35(3)(b) point to a DPIA`
-          : 'no special category is declared; assess scale and profiling against art. 35(3) and the CNIL list',
+      why: 'the screening against the nine EDPB criteria, art. 35(3) and the CNIL list, each answered from the configuration, is in dpia-screening.md, and the pre-filled draft in dpia.md',
       fromTheInfrastructure: [
         'data flows: the categories above, who reads and writes each (recipients) and where they are stored (storage regions)',
         'security measures actually deployed (technical measures), with the rule pack that fails the build when one is weakened',

@@ -8,6 +8,7 @@ import { renderRulesMarkdown } from '../nag/rules-doc';
 import { organisationScp } from '../residency/guard-statement';
 import { accessMatrix, renderAccessMatrix } from './access-matrix';
 import { renderBreachRunbook } from './breach-runbook';
+import { dpiaDraft, renderDpiaDraft } from './dpia';
 import { dpiaScreening, renderDpiaScreening } from './dpia-screening';
 import { policyDocuments, SynthesizedStack } from './policies';
 import { recordOfProcessing, renderRecordOfProcessing } from './record-of-processing';
@@ -36,6 +37,7 @@ export function reviewFiles(config: BaselineConfig, catalog: Catalog, stacks: re
   const matrix = accessMatrix(stacks, loadMigrations());
   const record = recordOfProcessing(config, catalog, stacks);
   const screening = dpiaScreening(config, catalog);
+  const migrations = loadMigrations();
   const files: GeneratedFile[] = [
     { path: 'RULES.md', content: renderRulesMarkdown() },
     { path: 'access-matrix.md', content: renderAccessMatrix(matrix) },
@@ -46,6 +48,7 @@ export function reviewFiles(config: BaselineConfig, catalog: Catalog, stacks: re
     { path: 'breach-runbook.md', content: renderBreachRunbook(config, catalog) },
     { path: 'dpia-screening.md', content: renderDpiaScreening(screening) },
     { path: 'dpia-screening.json', content: json(screening) },
+    { path: 'dpia.md', content: renderDpiaDraft(dpiaDraft(config, catalog, stacks, migrations, screening)) },
     ...documents.files,
   ];
   const index = [
@@ -60,6 +63,7 @@ export function reviewFiles(config: BaselineConfig, catalog: Catalog, stacks: re
     '| [access-matrix.md](access-matrix.md) ([json](access-matrix.json)) | Role × data category × action, computed from the synthesized IAM policies and database privileges |',
     '| [record-of-processing.md](record-of-processing.md) ([json](record-of-processing.json)) | Record of processing activities (art. 30) with the measures actually deployed and what a DPIA needs |',
     '| [dpia-screening.md](dpia-screening.md) ([json](dpia-screening.json)) | Whether a DPIA is required (art. 35): the nine EDPB criteria, art. 35(3) and the CNIL list, each answered from the configuration, and what would change the result |',
+    '| [dpia.md](dpia.md) | The DPIA draft (art. 35(7)): description, necessity and proportionality, the risks with the measures the templates contain, the open points the DPO completes, a summary that can be published |',
     '| [organisation-scp.json](organisation-scp.json) | Service control policy with the region guard, for AWS Organizations |',
     '| [breach-runbook.md](breach-runbook.md) | What to do when a breach is detected: who is told, the 72-hour clock, the facts to gather, art. 33 and 34, the message to the people concerned |',
     '',

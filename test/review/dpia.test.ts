@@ -1,0 +1,120 @@
+import { Catalog } from '../../lib/catalog/catalog';
+import type { BaselineConfig } from '../../lib/config/schema';
+import { loadMigrations, migration, type Migration } from '../../lib/database/migrations';
+import { dpiaDraft, renderDpiaDraft } from '../../lib/review/dpia';
+import { dpiaScreening } from '../../lib/review/dpia-screening';
+import type { SynthesizedStack } from '../../lib/review/policies';
+import { synthesizeBaseline } from '../../lib/review/synthesize';
+import { defaultConfig } from '../helpers/reference';
+
+let config: BaselineConfig;
+let catalog: Catalog;
+let stacks: SynthesizedStack[];
+let migrations: Migration[];
+
+beforeAll(() => {
+  config = defaultConfig();
+  catalog = Catalog.fromConfig(config);
+  stacks = synthesizeBaseline(config);
+  migrations = loadMigrations();
+});
+
+const draft = (s: readonly SynthesizedStack[] = stacks, m: readonly Migration[] = migrations) => dpiaDraft(config, catalog, s, m, dpiaScreening(config, catalog));
+const copy = (s: readonly SynthesizedStack[]): SynthesizedStack[] => JSON.parse(JSON.stringify(s));
+const resourceOf = (s: SynthesizedStack[], type: string) => Object.values(s[0].template.Resources).find((r: any) => r.Type === type) as any;
+const measure = (list: readonly { measure: string; where: readonly string[] }[], start: string) => list.find((x) => x.measure.startsWith(start));
+
+describe('the DPIA draft names the measures the templates actually contain', () => {
+  test('each of the three risks lists measures with the logical ids of their resources', () => {
+    const { risks } = draft();
+    const cluster = Object.entries(stacks[0].template.Resources).find(([, r]) => r.Type === 'AWS::RDS::DBCluster')?.[0];
+    expect(measure(risks.illegitimateAccess, 'sign-in with IAM database authentication')?.where).toEqual([cluster]);
+    expect(measure(risks.disappearance, 'deletion protection')?.where).toEqual([cluster]);
+    expect(measure(risks.unwantedChange, 'the audit trail')?.where).toEqual([expect.stringMatching(/^BreachAuditTrail/)]);
+    expect(measure(risks.disappearance, 'backup vaults locked')?.where).toEqual([expect.stringMatching(/^BackupVault/), expect.stringMatching(/^GdprContactBaselineBackupAccount\/CopyVault/)]);
+    for (const list of [risks.illegitimateAccess, risks.unwantedChange, risks.disappearance]) {
+      expect(list.filter((x) => x.where.length === 0).map((x) => x.measure)).toEqual([]);
+    }
+  });
+
+  test('a measure weakened in the templates is shown NOT FOUND, and the public summary stops claiming it', () => {
+    const weakened = copy(stacks);
+    const cluster = resourceOf(weakened, 'AWS::RDS::DBCluster');
+    cluster.Properties.DeletionProtection = false;
+    delete cluster.Properties.KmsKeyId;
+    const d = draft(weakened);
+    expect(measure(d.risks.disappearance, 'deletion protection')?.where).toEqual([]);
+    const text = renderDpiaDraft(d);
+    expect(text).toMatch(/\| deletion protection on the database \| \*\*NOT FOUND in the templates/);
+    expect(text).toMatch(/\| the database is encrypted at rest .* \| \*\*NOT FOUND/);
+    expect(text).not.toMatch(/the European Union, encrypted/);
+    expect(text).not.toMatch(/chiffrées/);
+  });
+
+  test('a role that assumes without MFA makes the MFA measure NOT FOUND', () => {
+    const weakened = copy(stacks);
+    const role = Object.values(weakened[0].template.Resources).find((r: any) => r.Type === 'AWS::IAM::Role' && (r.Properties.Tags ?? []).some((t: any) => t.Key === 'gdpr:role')) as any;
+    role.Properties.AssumeRolePolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: 'arn:aws:iam::111122223333:root' } }] };
+    expect(measure(draft(weakened).risks.illegitimateAccess, 'every role people assume requires MFA')?.where).toEqual([]);
+  });
+
+  test('the append-only ledgers are read from the migrations', () => {
+    const { risks } = draft();
+    expect(measure(risks.unwantedChange, 'ledgers no one may rewrite')?.where).toEqual(expect.arrayContaining(['crm.consents', 'gdpr.erasure_log', 'gdpr.audit_log']));
+  });
+});
+
+describe('the rights functions come from the migrations and the catalog SQL, not from a list', () => {
+  test('access and erasure are the DPO role\'s, withdrawal every role that may withdraw', () => {
+    const rights = draft().necessity.rights;
+    const fn = (name: string) => rights.flatMap((r) => r.functions).find((f) => f.name === name);
+    expect(fn('gdpr.export_contact')?.roles).toEqual(['dpo']);
+    expect(fn('gdpr.erase_contact')?.roles).toEqual(['dpo']);
+    expect(fn('crm.withdraw_consent')?.roles).toEqual(['dpo', 'marketing', 'sales']);
+  });
+
+  test('a right no function serves is a point for the DPO', () => {
+    const restriction = draft().necessity.rights.find((r) => r.right.startsWith('Restriction'));
+    expect(restriction).toEqual(expect.objectContaining({ functions: [], otherwise: expect.stringMatching(/no restriction function/) }));
+    expect(renderDpiaDraft(draft())).toMatch(/\| Restriction \(art\. 18\) \| — \| — \| \*\*DPO:\*\* no restriction function/);
+  });
+
+  test('a new function of a later migration, granted to a role, shows under its right with its comment', () => {
+    const later = migration(
+      `${String(migrations.length + 1).padStart(4, '0')}_restriction.sql`,
+      "CREATE FUNCTION gdpr.restrict_contact(p_contact uuid) RETURNS void LANGUAGE sql AS $$ SELECT 1 $$;\nCOMMENT ON FUNCTION gdpr.restrict_contact(uuid) IS 'Restriction of processing (art. 18): the contact is left out of every purpose';",
+    );
+    const granted = copy(stacks).map((s) => (s.catalogSql ? { ...s, catalogSql: `${s.catalogSql}\nGRANT EXECUTE ON FUNCTION "gdpr"."restrict_contact"(uuid) TO "dpo";\n` } : s));
+    const restriction = draft(granted, [...migrations, later]).necessity.rights.find((r) => r.right.startsWith('Restriction'));
+    expect(restriction?.functions).toEqual([{ name: 'gdpr.restrict_contact', roles: ['dpo'], purpose: 'Restriction of processing (art. 18): the contact is left out of every purpose' }]);
+  });
+
+  test('a function granted by the catalog SQL but created by no migration is not claimed as a right', () => {
+    const granted = copy(stacks).map((s) => (s.catalogSql ? { ...s, catalogSql: `${s.catalogSql}\nGRANT EXECUTE ON FUNCTION "gdpr"."restrict_contact"(uuid) TO "dpo";\n` } : s));
+    expect(draft(granted).necessity.rights.find((r) => r.right.startsWith('Restriction'))?.functions).toEqual([]);
+  });
+});
+
+describe('the draft follows art. 35(7) and says what the configuration cannot know', () => {
+  test('the four parts, the publishable summary in English and French, and the open points marked for the DPO', () => {
+    const text = renderDpiaDraft(draft());
+    for (const heading of ['(art. 35(7)(a))', '(art. 35(7)(b))', '(art. 35(7)(c))', '(art. 35(7)(d))', '## Summary that can be published', 'Résumé publiable', '## Open points for the DPO']) {
+      expect(text).toContain(heading);
+    }
+    expect(text.match(/\*\*DPO:\*\*/g)?.length).toBeGreaterThan(8);
+    expect(text).toMatch(/- \[ \] The legitimate-interest assessment \(balancing test\) for each category on that basis: identity, professional, notes\./);
+  });
+
+  test('each category is described with its retention, what it counts from and the text it rests on', () => {
+    const text = renderDpiaDraft(draft());
+    expect(text).toMatch(/\| commercial \| .* \| 10 years \(3650 days\) \| each record's own transaction \| Code de commerce, art\. L123-22/);
+    expect(text).toMatch(/\| special_diet \| .* \| explicit-consent \| 1 year \(365 days\) \| the end of the commercial relationship \|/);
+  });
+
+  test('a category without a legal reference asks the DPO for one', () => {
+    const input = JSON.parse(JSON.stringify(config));
+    delete input.categories[5].legalReference;
+    const cat = Catalog.fromConfig(input);
+    expect(renderDpiaDraft(dpiaDraft(input, cat, stacks, migrations, dpiaScreening(input, cat)))).toMatch(/\| notes \| .* \| \*\*DPO:\*\* the text or référentiel the retention rests on \|/);
+  });
+});

@@ -234,6 +234,7 @@ export function dpiaDraft(config: BaselineConfig, catalog: Catalog, stacks: read
       legitimateInterests,
       consentBased,
       purgeSchedule: catalog.lifecycle.purgeSchedule,
+      purgeRules: resourcesOf(stacks, 'AWS::Events::Rule').filter((x) => x.r.Properties?.ScheduleExpression && /retention purge/i.test(x.r.Properties?.Description ?? '')).map((x) => x.id),
       recontactDays: catalog.lifecycle.recontactDays,
       backupRetentionDays: config.backup.retentionDays,
       longestRetentionDays: catalog.longestRetentionDays,
@@ -280,6 +281,11 @@ export function renderDpiaDraft(d: DpiaDraft): string {
   const encrypted = found(measures.illegitimateAccess, 'the database is encrypted');
   const vpnOnly = found(measures.illegitimateAccess, 'no internet gateway') && found(measures.illegitimateAccess, 'every role people assume requires MFA');
   const logged = found(measures.unwantedChange, 'every read and write logged');
+  const served = (right: string) => n.rights.some((r) => r.right.startsWith(right) && r.functions.length > 0);
+  const access = served('Access');
+  const erasure = served('Erasure');
+  const purged = n.purgeRules.length > 0;
+  const allPseudonymised = desc.processors.every((p) => p.pseudonymised);
   const out = [
     `# ${d.title}`,
     '',
@@ -291,9 +297,9 @@ export function renderDpiaDraft(d: DpiaDraft): string {
     '',
     '## Summary that can be published',
     '',
-    `${d.controller.name} keeps one database of its contacts (${desc.dataSubjects.join('; ')}) for ${desc.purposes.length} purposes: ${desc.purposes.map((p) => p.purpose.replace(/\.$/, '')).join('; ')}. ${special.length > 0 ? `Special-category data (${special.map((c) => c.description.replace(/\.$/, '')).join('; ')}) is collected ${explicit ? "only with the person's explicit consent" : 'only under a condition of art. 9(2)'} and is read by ${d.specialReaders.length} of the ${desc.roles.length} roles, those that need it. ` : ''}Each team sees only the data it needs; ${inEu ? 'the data stays in the European Union' : 'the data stays in the European Union or where a transfer safeguard applies'}${encrypted ? ', encrypted' : ''}${vpnOnly ? ', reachable only through a protected network by identified staff' : ''}; ${logged ? 'every access is logged; ' : ''}data is deleted when its retention period ends; ${desc.processors.length > 0 ? 'service providers receive only pseudonymised data, for a stated purpose and a limited time; ' : ''}people can obtain a copy of their data, have it erased and withdraw a consent at any time by writing to ${d.dpo.email}.`,
+    `${d.controller.name} keeps one database of its contacts (${desc.dataSubjects.join('; ')}) for ${desc.purposes.length} purposes: ${desc.purposes.map((p) => p.purpose.replace(/\.$/, '')).join('; ')}. ${special.length > 0 ? `Special-category data (${special.map((c) => c.description.replace(/\.$/, '')).join('; ')}) is collected ${explicit ? "only with the person's explicit consent" : 'only under a condition of art. 9(2)'} and is read by ${d.specialReaders.length} of the ${desc.roles.length} roles, those that need it. ` : ''}Each team sees only the data it needs; ${inEu ? 'the data stays in the European Union' : 'the data stays in the European Union or where a transfer safeguard applies'}${encrypted ? ', encrypted' : ''}${vpnOnly ? ', reachable only through a protected network by identified staff' : ''}; ${logged ? 'every access is logged; ' : ''}${purged ? 'data is deleted when its retention period ends; ' : ''}${desc.processors.length > 0 ? (allPseudonymised ? 'service providers receive only pseudonymised data, for a stated purpose and a limited time; ' : 'service providers receive data for a stated purpose and a limited time; ') : ''}people can ${[access ? 'obtain a copy of their data' : undefined, erasure ? 'have it erased' : undefined, 'withdraw a consent at any time'].filter(Boolean).join(', ')} by writing to ${d.dpo.email}.`,
     '',
-    `Résumé publiable : ${d.controller.name} tient une base unique de ses contacts pour ${desc.purposes.length} finalités. ${special.length > 0 ? `Les catégories particulières de données (art. 9) ne sont collectées ${explicit ? "qu'avec le consentement explicite de la personne" : "que dans l'une des conditions de l'art. 9(2)"} et ne sont lues que par ${d.specialReaders.length} des ${desc.roles.length} rôles, ceux qui en ont besoin. ` : ''}Chaque équipe ne voit que les données dont elle a besoin ; ${inEu ? "les données restent dans l'Union européenne" : "les données restent dans l'Union européenne ou là où une garantie de transfert s'applique"}${encrypted ? ', chiffrées' : ''}${vpnOnly ? ', accessibles uniquement par un réseau protégé à du personnel identifié' : ''} ; ${logged ? 'chaque accès est journalisé ; ' : ''}les données sont supprimées à la fin de leur durée de conservation ; ${desc.processors.length > 0 ? 'les sous-traitants ne reçoivent que des données pseudonymisées, pour une finalité définie et une durée limitée ; ' : ''}chacun peut obtenir une copie de ses données, les faire effacer et retirer un consentement à tout moment en écrivant à ${d.dpo.email}.`,
+    `Résumé publiable : ${d.controller.name} tient une base unique de ses contacts pour ${desc.purposes.length} finalités. ${special.length > 0 ? `Les catégories particulières de données (art. 9) ne sont collectées ${explicit ? "qu'avec le consentement explicite de la personne" : "que dans l'une des conditions de l'art. 9(2)"} et ne sont lues que par ${d.specialReaders.length} des ${desc.roles.length} rôles, ceux qui en ont besoin. ` : ''}Chaque équipe ne voit que les données dont elle a besoin ; ${inEu ? "les données restent dans l'Union européenne" : "les données restent dans l'Union européenne ou là où une garantie de transfert s'applique"}${encrypted ? ', chiffrées' : ''}${vpnOnly ? ', accessibles uniquement par un réseau protégé à du personnel identifié' : ''} ; ${logged ? 'chaque accès est journalisé ; ' : ''}${purged ? 'les données sont supprimées à la fin de leur durée de conservation ; ' : ''}${desc.processors.length > 0 ? (allPseudonymised ? 'les sous-traitants ne reçoivent que des données pseudonymisées, pour une finalité définie et une durée limitée ; ' : 'les sous-traitants reçoivent des données pour une finalité définie et une durée limitée ; ') : ''}chacun peut ${[access ? 'obtenir une copie de ses données' : undefined, erasure ? 'les faire effacer' : undefined, 'retirer un consentement à tout moment'].filter(Boolean).join(', ')} en écrivant à ${d.dpo.email}.`,
     '',
     `${DPO} check that the summary matches the DPIA's conclusions before publishing it.`,
     '',
@@ -339,7 +345,7 @@ export function renderDpiaDraft(d: DpiaDraft): string {
     '- Use: staff sign in through the Client VPN with their identity provider, assume their role with MFA and reach the database with a short-lived IAM token as their own database user.',
     desc.processors.length > 0 ? `- To processors: a scheduled extract job per processor (database users ${n.extractFunctions.join(', ')}) writes a pseudonymised extract to the processor's own prefix of an encrypted bucket; each extract expires.` : '- To processors: none.',
     `- Backups: AWS Backup ${measures.backupCopies > 0 ? 'backs the database up into a vault and copies each backup to a vault of another account' : 'backs the database up into a vault (no copy to another account)'} (section 3).`,
-    `- End of life: the retention purge runs on \`${n.purgeSchedule}\` (UTC); the contacts approaching the end of their retention are listed ${n.recontactDays} days before.`,
+    `- End of life: ${purged ? `the retention purge (${n.purgeRules.map((r) => `\`${r}\``).join(', ')}) runs on \`${n.purgeSchedule}\` (UTC)` : '**NOT FOUND in the templates: no scheduled retention purge**'}; the contacts approaching the end of their retention are listed ${n.recontactDays} days before.`,
     '',
     '## 2. Necessity and proportionality (art. 35(7)(b))',
     '',

@@ -51,6 +51,24 @@ describe('the DPIA draft names the measures the templates actually contain', () 
     expect(text).not.toMatch(/chiffrées/);
   });
 
+  test('without a scheduled purge the draft says so, and the summary stops promising deletion at the end of retention', () => {
+    const weakened = copy(stacks);
+    const resources = weakened[0].template.Resources;
+    for (const [id, r] of Object.entries(resources)) if (r.Type === 'AWS::Events::Rule' && /retention purge/i.test(r.Properties?.Description ?? '')) delete resources[id];
+    const text = renderDpiaDraft(draft(weakened));
+    expect(text).toMatch(/- End of life: \*\*NOT FOUND in the templates: no scheduled retention purge\*\*/);
+    expect(text).not.toMatch(/data is deleted when its retention period ends/);
+    expect(text).not.toMatch(/les données sont supprimées/);
+  });
+
+  test('with an identified processor the summary does not say that processors receive only pseudonymised data', () => {
+    expect(renderDpiaDraft(draft())).toMatch(/service providers receive only pseudonymised data/);
+    const identified = Object.assign(Object.create(Object.getPrototypeOf(catalog)), catalog, { subcontractors: catalog.subcontractors.map((p) => ({ ...p, pseudonymised: false })) });
+    const text = renderDpiaDraft(dpiaDraft(config, identified, stacks, migrations, dpiaScreening(config, identified)));
+    expect(text).not.toMatch(/only pseudonymised|ne reçoivent que des données pseudonymisées/);
+    expect(text).toMatch(/\| statlab \| .* \| no, identified \|/);
+  });
+
   test('a role that assumes without MFA makes the MFA measure NOT FOUND', () => {
     const weakened = copy(stacks);
     const role = Object.values(weakened[0].template.Resources).find((r: any) => r.Type === 'AWS::IAM::Role' && (r.Properties.Tags ?? []).some((t: any) => t.Key === 'gdpr:role')) as any;

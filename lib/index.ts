@@ -59,6 +59,12 @@ export { DETECTIONS, GUARDDUTY_DETECTION, INVOCATION_DETECTION } from './breach/
 export type { Deployment, Detection, ExpectedInvoker } from './breach/detections';
 export { supervisoryAuthority } from './breach/authorities';
 export { renderBreachRunbook } from './review/breach-runbook';
+export { dpiaScreening, renderDpiaScreening } from './review/dpia-screening';
+export type { Answer as DpiaAnswer, DpiaScreening, EdpbCriterion, ScreeningResult as DpiaScreeningResult } from './review/dpia-screening';
+export { dpiaDraft, renderDpiaDraft } from './review/dpia';
+export type { DpiaDraft } from './review/dpia';
+export { GDPR_STRUCTURE, gdprCitationProblem, gdprCitations } from './review/gdpr-structure';
+export type { GdprCitation } from './review/gdpr-structure';
 export { DPO_NOTIFICATION_PURPOSE, PURPOSE_TAG, RETENTION_PURGE_PURPOSE } from './marks/tags';
 export { ContactBaselineStack } from './stacks/contact-baseline-stack';
 export type { ContactBaselineStackProps } from './stacks/contact-baseline-stack';

@@ -61,6 +61,17 @@ describe('the DPIA screening answers each criterion from the configuration', () 
     expect(s.why).toMatch(/2 of the nine EDPB criteria hold \(4, 7\)/);
   });
 
+  test('answering "no" everywhere cannot answer away what the catalog and the data subjects say', () => {
+    const s = screen((c) => {
+      c.dpia = {
+        estimatedDataSubjects: 10, largeScaleFrom: 1000000, evaluationOrScoring: false, automatedDecisions: false, systematicMonitoring: false,
+        highlyPersonalData: false, combinesDatasets: false, vulnerablePeople: true, newTechnology: false, preventsRightOrService: false,
+      };
+    });
+    expect([answer(s, 4), answer(s, 7)]).toEqual(['yes', 'yes']);
+    expect(s.result).toBe('required');
+  });
+
   test('a configuration that says nothing leaves every criterion it cannot answer unknown, never no', () => {
     const s = screen(silent);
     expect(s.criteria.map((c) => [c.number, c.answer])).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => [n, 'unknown']));

@@ -1,8 +1,9 @@
 /**
  * The structure of the GDPR (Regulation (EU) 2016/679, CELEX 32016R0679, OJ L 119 of 4.5.2016 as
  * corrected): for each of its 99 articles, how many numbered paragraphs it has and, for the
- * paragraphs that have lettered points, the last point. Read from the regulation's EUR-Lex text,
- * not typed from memory: a paragraph is a line "N.   ", a point a line "(x)" under it. Article 4's
+ * paragraphs that have lettered points, the last point. Parsed (not typed from memory) from a
+ * plain-text copy of the regulation's EUR-Lex page, where a paragraph is a line "N.   " and a point
+ * a line "(x)" under it, and checked by hand against the articles the kit cites. Article 4's
  * definitions (1) to (26) count as its paragraphs (the kit cites "art. 4(12)"); points of an
  * article without numbered paragraphs (art. 50) sit under paragraph 0. Sub-points (i), (ii) are not
  * recorded. The citation test (test/review/gdpr-citations.test.ts) checks every article the kit's

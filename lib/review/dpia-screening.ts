@@ -251,7 +251,7 @@ export function renderDpiaScreening(s: DpiaScreening): string {
     '| --- | --- | --- | --- |',
     ...s.criteria.map((c) => `| ${c.number} | ${c.criterion} | ${mark(c.answer)} | ${cell(c.reason)} |`),
     '',
-    '## Art. 35(3): processing that always requires a DPIA',
+    '## Art. 35(3): the cases in which a DPIA is required in particular',
     '',
     '| Point | Processing | Answer | Why |',
     '| --- | --- | --- | --- |',

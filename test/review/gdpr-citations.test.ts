@@ -22,6 +22,21 @@ describe('every GDPR article the documents cite exists, with its paragraph and p
     expect(found).toEqual([]);
   });
 
+  test('art. 35(3)(b) is never cited without its "large scale" (special categories alone do not make it apply)', () => {
+    const cites = (text: string) => /35\(3\)\(b\)/.test(text) && !/large scale|grande échelle/i.test(text);
+    // In a JSON file the citation and its words may sit in sibling fields: the object that holds it is the unit.
+    const jsonUnits = (value: unknown): string[] =>
+      value !== null && typeof value === 'object'
+        ? [...(Object.values(value).some((v) => typeof v === 'string' && /35\(3\)\(b\)/.test(v)) ? [JSON.stringify(value)] : []), ...Object.values(value).flatMap(jsonUnits)]
+        : [];
+    const found = documents().flatMap((file) => {
+      const text = readFileSync(file, 'utf8');
+      const units = file.endsWith('.json') ? jsonUnits(JSON.parse(text)) : text.split('\n');
+      return units.filter(cites).map((unit) => `${relative(REPO_ROOT, file)}: ${unit.trim().slice(0, 120)}`);
+    });
+    expect(found).toEqual([]);
+  });
+
   test('the documents do cite articles (the extraction sees them)', () => {
     const readme = gdprCitations(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8'));
     const rules = gdprCitations(readFileSync(join(REPO_ROOT, 'policies', 'RULES.md'), 'utf8'));

@@ -7,6 +7,7 @@ import { loadMigrations } from '../database/migrations';
 import { renderRulesMarkdown } from '../nag/rules-doc';
 import { organisationScp } from '../residency/guard-statement';
 import { accessMatrix, renderAccessMatrix } from './access-matrix';
+import { renderBreachNotification } from './breach-notification';
 import { renderBreachRunbook } from './breach-runbook';
 import { policyDocuments, SynthesizedStack } from './policies';
 import { recordOfProcessing, renderRecordOfProcessing } from './record-of-processing';
@@ -42,6 +43,7 @@ export function reviewFiles(config: BaselineConfig, catalog: Catalog, stacks: re
     { path: 'record-of-processing.json', content: json(record) },
     { path: 'organisation-scp.json', content: json(organisationScp(permittedRegions(config))) },
     { path: 'breach-runbook.md', content: renderBreachRunbook(config, catalog) },
+    { path: 'breach-notification.md', content: renderBreachNotification(config, catalog) },
     ...documents.files,
   ];
   const index = [
@@ -56,7 +58,8 @@ export function reviewFiles(config: BaselineConfig, catalog: Catalog, stacks: re
     '| [access-matrix.md](access-matrix.md) ([json](access-matrix.json)) | Role × data category × action, computed from the synthesized IAM policies and database privileges |',
     '| [record-of-processing.md](record-of-processing.md) ([json](record-of-processing.json)) | Record of processing activities (art. 30) with the measures actually deployed and what a DPIA needs |',
     '| [organisation-scp.json](organisation-scp.json) | Service control policy with the region guard, for AWS Organizations |',
-    '| [breach-runbook.md](breach-runbook.md) | What to do when a breach is detected: who is told, the 72-hour clock, the facts to gather, art. 33 and 34, the message to the people concerned |',
+    '| [breach-runbook.md](breach-runbook.md) | What to do when a breach is detected: who is told, the 72-hour clock, the facts to gather, art. 33 and 34, the breach register, the letter to the people concerned and the public communication |',
+    '| [breach-notification.md](breach-notification.md) | The notification to the supervisory authority (art. 33), pre-filled in French (the sections of the CNIL form) and English: what the configuration cannot know is in brackets |',
     '',
     '## Policy documents',
     '',

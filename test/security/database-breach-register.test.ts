@@ -1,5 +1,6 @@
 import type { Client } from 'pg';
 import { Catalog } from '../../lib/catalog/catalog';
+import { renderBreachRunbook } from '../../lib/review/breach-runbook';
 import { PURGE_DATABASE_USER } from '../../lib/config/schema';
 import { defaultConfig } from '../helpers/reference';
 import { TestDatabase, startReferenceDatabase } from '../helpers/postgres';
@@ -41,6 +42,20 @@ async function startBreach(detectedAgo = '1 hour', source = 'SnapshotSharedOrPub
 }
 const event = (c: Client, breach: string, kind: string, detail: string, reference?: string, delay?: string) =>
   c.query('SELECT gdpr.record_breach_event($1, $2, $3, $4, $5) AS id', [breach, kind, detail, reference ?? null, delay ?? null]);
+
+// First, on an empty register: the runbook's example numbers the first breach 1.
+test("the runbook's register commands work as written, signed in as the DPO", async () => {
+  const runbook = renderBreachRunbook(defaultConfig(), catalog);
+  const block = runbook.slice(runbook.indexOf('```sql', runbook.indexOf('gdpr.breaches')) + 6, runbook.indexOf('```', runbook.indexOf('```sql', runbook.indexOf('gdpr.breaches')) + 6));
+  const statements = block.split('\n').filter((l) => l.startsWith('SELECT'));
+  expect(statements.length).toBeGreaterThanOrEqual(6);
+  const results = await asDpo(async (c) => {
+    const out = [];
+    for (const statement of statements) out.push((await c.query(statement)).rows);
+    return out;
+  });
+  expect(results[results.length - 1]).toEqual([expect.objectContaining({ id: '1', decision: 'notified', later_phases: '1', notified_late: false })]);
+});
 
 test('the reference catalog has a DPO and roles that are not', () => {
   expect(dpos).toEqual(['dpo']);

@@ -59,6 +59,7 @@ export { DETECTIONS, GUARDDUTY_DETECTION, INVOCATION_DETECTION } from './breach/
 export type { Deployment, Detection, ExpectedInvoker } from './breach/detections';
 export { supervisoryAuthority } from './breach/authorities';
 export { renderBreachRunbook } from './review/breach-runbook';
+export { renderBreachNotification } from './review/breach-notification';
 export { DPO_NOTIFICATION_PURPOSE, PURPOSE_TAG, RETENTION_PURGE_PURPOSE } from './marks/tags';
 export { ContactBaselineStack } from './stacks/contact-baseline-stack';
 export type { ContactBaselineStackProps } from './stacks/contact-baseline-stack';

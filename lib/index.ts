@@ -65,6 +65,7 @@ export { dpiaDraft, renderDpiaDraft } from './review/dpia';
 export type { DpiaDraft } from './review/dpia';
 export { GDPR_STRUCTURE, gdprCitationProblem, gdprCitations } from './review/gdpr-structure';
 export type { GdprCitation } from './review/gdpr-structure';
+export { renderBreachNotification } from './review/breach-notification';
 export { DPO_NOTIFICATION_PURPOSE, PURPOSE_TAG, RETENTION_PURGE_PURPOSE } from './marks/tags';
 export { ContactBaselineStack } from './stacks/contact-baseline-stack';
 export type { ContactBaselineStackProps } from './stacks/contact-baseline-stack';

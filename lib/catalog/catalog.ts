@@ -15,8 +15,12 @@ export type CountFrom = BaselineConfig['categories'][number]['countFrom'];
 export interface DataCategory {
   readonly name: string;
   readonly description: string;
+  /** The description in French, when the configuration gives it (documents sent in French). */
+  readonly descriptionFr?: string;
   readonly purpose: string;
   readonly legalBasis: LegalBasis;
+  /** The reference of the legitimate-interest assessment, for a category on that basis. */
+  readonly legitimateInterestAssessment?: string;
   readonly retentionDays: number;
   /** From what the retention counts (lib/config/sections/catalog.ts, COUNT_FROM). */
   readonly countFrom: CountFrom;
@@ -158,6 +162,8 @@ export class Catalog {
       retentionDays: c.retentionDays,
       countFrom: c.countFrom,
       legalReference: c.legalReference,
+      descriptionFr: c.descriptionFr,
+      legitimateInterestAssessment: c.legitimateInterestAssessment,
       legalHold: c.legalHold,
       special: c.sensitivity === 'special',
       specialCategoryCondition: c.specialCategoryCondition,

@@ -41,3 +41,8 @@ export const BACKUP_CONSTRUCT_DEFAULTS = {
   continuousRetentionDays: DATABASE_DEFAULTS.backupRetentionDays,
   restoreTestSelectionWindowDays: 7,
 } as const;
+
+/** Record of processing defaults (README, "Record of processing"). */
+export const RECORD_DEFAULTS = {
+  awsDataProcessingAddendum: 'AWS GDPR Data Processing Addendum, incorporated in the AWS Service Terms',
+} as const;

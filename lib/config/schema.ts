@@ -8,17 +8,18 @@ import {
 } from '../residency/regions';
 import { PREFIX_LIST_ID_PATTERN, s3PrefixListLookupCommand, shippedS3PrefixListId } from '../residency/s3-prefix-lists';
 import { cidrsOverlap, isPrivateCidr, parseCidr } from './cidr';
-import { BACKUP_DEFAULTS, BREACH_DEFAULTS, DATABASE_DEFAULTS, RETENTION_DEFAULTS } from './defaults';
+import { BACKUP_DEFAULTS, BREACH_DEFAULTS, DATABASE_DEFAULTS, RECORD_DEFAULTS, RETENTION_DEFAULTS } from './defaults';
 import { backupChecks, backupSchema, longestRetentionDays } from './sections/backup';
 import { breachSchema } from './sections/breach';
 import { dpiaChecks, dpiaSchema } from './sections/dpia';
 import { categorySchema, consentPurposeSchema, roleSchema, SPECIAL_CATEGORY_CONDITIONS, trustChecks } from './sections/catalog';
 import { accountId, acmCertificateArn, cidr, list, type Problem, regionName, samlProviderArn, str } from './sections/common';
+import { externalProcessorSchema, jointControllerSchema, organisationContact, recordChecks, recordSchema, representativeSchema } from './sections/record';
 import { lifecycleChecks, notesCheckSchema, retentionSchema } from './sections/retention';
 import { subcontractorChecks, subcontractorSchema, TRANSFER_MECHANISMS } from './sections/subcontractors';
 
 // The defaults live in ./defaults (the constructs read them too); exported here as before.
-export { BACKUP_DEFAULTS, BREACH_DEFAULTS, DATABASE_DEFAULTS, RETENTION_DEFAULTS } from './defaults';
+export { BACKUP_DEFAULTS, BREACH_DEFAULTS, DATABASE_DEFAULTS, RECORD_DEFAULTS, RETENTION_DEFAULTS } from './defaults';
 // The sections' constants, exported here as before.
 export { ERASURE_JOURNAL_RETENTION_DAYS } from './sections/backup';
 export { LEGAL_BASES, SPECIAL_CATEGORY_CONDITIONS } from './sections/catalog';
@@ -42,6 +43,12 @@ const configObject = z
       .object({
         name: z.string().min(1),
         country: z.string().regex(/^[A-Z]{2}$/, { message: 'an ISO 3166 two-letter country code such as FR' }),
+        /** The controller's contact details (art. 30(1)(a)). */
+        ...organisationContact,
+        /** Its representative in the Union, for a controller established outside it (art. 27). */
+        representative: representativeSchema.optional(),
+        /** Joint controllers (art. 26) of the processing. */
+        jointControllers: z.array(jointControllerSchema).default([]),
       })
       .strict(),
     environment: z.object({ account: accountId, region: regionName }).strict(),
@@ -135,6 +142,10 @@ const configObject = z
     subcontractors: z.array(subcontractorSchema).default([]),
     /** What the DPIA screening (art. 35) needs that the rest of the configuration cannot tell. */
     dpia: dpiaSchema.default({}),
+    /** Processors with no AWS account (an e-mailing service, a printer), for the record of processing. */
+    externalProcessors: z.array(externalProcessorSchema).default([]),
+    /** The record of processing's version, date, hosting addendum and organisational measures. */
+    record: recordSchema.default({ ...RECORD_DEFAULTS }),
   })
   .strict();
 
@@ -332,6 +343,7 @@ function crossFieldChecks(value: unknown, ctx: z.RefinementCtx, now: (() => Date
   subcontractorChecks(cfg, categories, roleNames, now?.(), problem);
 
   dpiaChecks(cfg, problem);
+  recordChecks(cfg, categories, problem);
 }
 
 /* eslint-enable @typescript-eslint/no-explicit-any */

@@ -32,6 +32,9 @@ export function consentFunctionName(purpose: string): string {
   }
   return name;
 }
+/** The breach register (art. 33(5)): what the roles that answer data-subject requests (the DPO) read and record into. */
+export const BREACH_REGISTER_RELATIONS = ['gdpr.breaches', 'gdpr.breach_events', 'gdpr.breach_register'] as const;
+export const BREACH_REGISTER_FUNCTIONS = ['"gdpr"."record_breach"(timestamptz, text, text)', '"gdpr"."record_breach_event"(bigint, text, text, text, text)'] as const;
 const consentFunction = (purpose: string) => `${q('crm')}.${q(consentFunctionName(purpose))}`;
 
 
@@ -175,6 +178,9 @@ function roleSql(role: AccessRole, input: DatabaseCatalogInput, privileges = rol
     out.push(`GRANT USAGE ON SCHEMA "gdpr" TO ${r};`);
     out.push(`GRANT SELECT ON "gdpr"."audit_log", "gdpr"."erasure_log" TO ${r};`);
     out.push(`GRANT EXECUTE ON FUNCTION "gdpr"."export_contact"(uuid), "gdpr"."erase_contact"(uuid, text) TO ${r};`);
+    // The breach register: read it, record into it through its functions only (no INSERT: the deadline and the clock are the database's).
+    out.push(`GRANT SELECT ON ${BREACH_REGISTER_RELATIONS.map(rel).join(', ')} TO ${r};`);
+    out.push(`GRANT EXECUTE ON FUNCTION ${BREACH_REGISTER_FUNCTIONS.join(', ')} TO ${r};`);
   }
   out.push(...lifecycleRoleSql(role, input.columns, (relation) => (privileges.get(relation)?.insert.length ?? 0) > 0));
   return out;

@@ -17,6 +17,8 @@ export interface MatrixRow {
   /** Consent purpose limiting which contacts the user sees, if any. */
   readonly consentScope?: string;
   readonly dataSubjectRequests: boolean;
+  /** May read the breach register and record into it (gdpr.record_breach, art. 33(5)). */
+  readonly breachRegister: boolean;
   /** Keys the role may decrypt (kms:Decrypt), secrets it may read (secretsmanager:GetSecretValue). */
   readonly decrypts: string[];
   readonly readsSecrets: string[];
@@ -78,13 +80,14 @@ interface UserPrivileges {
   write: Set<string>;
   consent?: string;
   dsr: boolean;
+  breaches: boolean;
 }
 
 /** Column privileges per database user, parsed from the catalog SQL the stack sends to the database. */
 function databasePrivileges(catalogSql: string): Map<string, UserPrivileges> {
   const users = new Map<string, UserPrivileges>();
   const user = (name: string) => {
-    if (!users.has(name)) users.set(name, { select: new Set(), write: new Set(), dsr: false });
+    if (!users.has(name)) users.set(name, { select: new Set(), write: new Set(), dsr: false, breaches: false });
     return users.get(name) as UserPrivileges;
   };
   for (const [, privilege, columns, schema, table, name] of catalogSql.matchAll(/GRANT (SELECT|INSERT|UPDATE) \(([^)]*)\) ON "(\w+)"\."(\w+)" TO "(\w+)";/g)) {
@@ -98,6 +101,9 @@ function databasePrivileges(catalogSql: string): Map<string, UserPrivileges> {
   }
   for (const [, name] of catalogSql.matchAll(/GRANT EXECUTE ON FUNCTION "gdpr"\."export_contact"\(uuid\), "gdpr"\."erase_contact"\(uuid, text\) TO "(\w+)";/g)) {
     user(name).dsr = true;
+  }
+  for (const [, name] of catalogSql.matchAll(/GRANT EXECUTE ON FUNCTION "gdpr"\."record_breach"\(timestamptz, text, text\)[^;]* TO "(\w+)";/g)) {
+    user(name).breaches = true;
   }
   return users;
 }
@@ -148,6 +154,7 @@ export function accessMatrix(stacks: readonly SynthesizedStack[], migrations: re
         categories: access,
         consentScope: consent.length > 0 ? consent.join(', ') : undefined,
         dataSubjectRequests: reachable.some((u) => privileges.get(u)?.dsr),
+        breachRegister: reachable.some((u) => privileges.get(u)?.breaches),
         decrypts: allowed(statements, 'kms:Decrypt'),
         readsSecrets: allowed(statements, 'secretsmanager:GetSecretValue'),
         assumableBy: assumableBy(role.Properties?.AssumeRolePolicyDocument),
@@ -160,7 +167,7 @@ export function accessMatrix(stacks: readonly SynthesizedStack[], migrations: re
 const SYMBOL: Record<CategoryAccess, string> = { 'read-write': 'RW', read: 'R', write: 'W', 'exists-only': 'flag', none: '—' };
 
 export function renderAccessMatrix(matrix: { categories: string[]; rows: MatrixRow[] }): string {
-  const header = ['IAM role', 'assumed by', 'connects as', ...matrix.categories, 'sees', 'DSR', 'decrypts', 'reads secrets'];
+  const header = ['IAM role', 'assumed by', 'connects as', ...matrix.categories, 'sees', 'DSR', 'breaches', 'decrypts', 'reads secrets'];
   const lines = [
     '# Access matrix',
     '',
@@ -169,8 +176,9 @@ export function renderAccessMatrix(matrix: { categories: string[]; rows: MatrixR
     'database gives what each user may do with each column; the column comments of the migrations give',
     'the category of each column. R read, W write, RW both, flag: may know that data of this special',
     'category exists, not the detail; — no access. "sees" is the consent purpose that limits which contacts',
-    'a role sees. DSR: may run the access export and the erasure (art. 15, 17). Region guard denies are',
-    'conditional and not shown. "assumed by" is who the trust policy admits (aws:PrincipalArn); "any principal',
+    'a role sees. DSR: may run the access export and the erasure (art. 15, 17). breaches: may read the breach',
+    'register and record into it (art. 33(5)). Region guard denies are conditional and not shown. "assumed by"',
+    'is who the trust policy admits (aws:PrincipalArn); "any principal',
     'of <account> with MFA" means the configuration opted into access.trustAnyMfaPrincipal: IAM policies, not the',
     'catalog, then decide who holds the role.',
     '',
@@ -185,6 +193,7 @@ export function renderAccessMatrix(matrix: { categories: string[]; rows: MatrixR
           ...matrix.categories.map((c) => SYMBOL[r.categories[c]]),
           r.databaseUsers.length === 0 ? '—' : (r.consentScope ? `consent: ${r.consentScope}` : 'all contacts'),
           r.dataSubjectRequests ? 'yes' : '—',
+          r.breachRegister ? 'yes' : '—',
           r.decrypts.join(', ') || '—',
           r.readsSecrets.join(', ') || '—',
         ].join(' | ')} |`,

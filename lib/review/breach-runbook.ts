@@ -1,4 +1,4 @@
-import { authorityShortName, supervisoryAuthority } from '../breach/authorities';
+import { authorityFrAfterA, authorityShortName, authorityShortNameFr, supervisoryAuthority } from '../breach/authorities';
 import { DETECTIONS, EXPORT_VOLUME_DETECTION, GUARDDUTY_DETECTION, INVOCATION_DETECTION } from '../breach/detections';
 import type { Catalog, DataCategory } from '../catalog/catalog';
 import type { BaselineConfig } from '../config/schema';
@@ -30,6 +30,31 @@ export function likelyConsequences(category: DataCategory, identifying: boolean)
   return 'Loss of confidentiality of the relationship; combined with identifying data, profiling or fraud.';
 }
 
+/** The same consequences in French, for the documents sent in French (the notification form, the letter). */
+export function likelyConsequencesFr(category: DataCategory, identifying: boolean): string {
+  if (category.special) {
+    return `Révèle une donnée sensible (art. 9) : ${descriptionFr(category).toLowerCase()} ; risques de discrimination, d’exclusion, de détresse. Risque probablement élevé : informer les personnes (art. 34), sauf si les données étaient incompréhensibles pour qui les a obtenues.`;
+  }
+  if (identifying) {
+    return 'Identifie la personne ou la décrit : hameçonnage, escroqueries et usurpation d’identité au nom de l’organisme, gêne, sollicitations non désirées.';
+  }
+  return 'Perte de confidentialité de la relation ; croisée avec des données d’identification, profilage ou fraude.';
+}
+
+/**
+ * A category's description in French: categories[].descriptionFr when the
+ * configuration gives it; otherwise a bracket the DPO must fill before sending,
+ * never the English text (a French letter is in French, art. 12(1)).
+ */
+export function descriptionFr(category: DataCategory): string {
+  return category.descriptionFr ?? `[description en français à compléter : catégorie « ${category.name} » (categories[].descriptionFr)]`;
+}
+
+/** Whether a category has a column marked identifying in the schema. */
+export function identifyingCategory(category: DataCategory, migrations: readonly Migration[]): boolean {
+  return schemaColumns(migrations).some((col) => col.kind === 'category' && col.category === category.name && col.identifying);
+}
+
 function categoryRows(catalog: Catalog, migrations: readonly Migration[]): string[] {
   const columns = schemaColumns(migrations);
   return catalog.categories.map((c) => {
@@ -56,7 +81,9 @@ export function renderBreachRunbook(config: BaselineConfig, catalog: Catalog, mi
   const detections = [...DETECTIONS, INVOCATION_DETECTION, ...(config.breach.guardDuty ? [GUARDDUTY_DETECTION] : []), EXPORT_VOLUME_DETECTION];
   const special = catalog.specialCategories.map((c) => `\`${c.name}\``);
   const categoryList = (lang: 'fr' | 'en') =>
-    catalog.categories.map((c) => `  - [ ] ${c.description}${c.special ? (lang === 'fr' ? ' (donnée sensible)' : ' (special category)') : ''}`);
+    catalog.categories.map((c) => `  - [ ] ${lang === 'fr' ? descriptionFr(c) : c.description}${c.special ? (lang === 'fr' ? ' (donnée sensible)' : ' (special category)') : ''}`);
+  const authorityFr = authorityFrAfterA(config.organisation.country);
+  const dpoLine = `${dpo.name}, ${dpo.email}${dpo.phone ? `, ${dpo.phone}` : ''}`;
   const dsr = catalog.roles.filter((r) => r.dataSubjectRights).map((r) => r.name);
 
   const lines = [
@@ -126,8 +153,15 @@ export function renderBreachRunbook(config: BaselineConfig, catalog: Catalog, mi
     'Start from the table above. The risk is higher when special categories are concerned' +
       (special.length > 0 ? ` (here: ${special.join(', ')})` : '') +
       ', when people can be identified directly, when many people are concerned, and when the data reached someone malicious.',
-    'The risk is lower when the data was encrypted and the key was not compromised: every store of the kit is encrypted with a',
-    'customer-managed key whose every use is in CloudTrail.',
+    '',
+    '**Encryption at rest does not lower the risk of every breach.** Every store of the kit is encrypted with a customer-managed',
+    'key, but the database decrypts for whoever logs in: data read through an authorised login (a stolen or misused role, an',
+    'operator, a processor\'s extract job), an export, an extract file downloaded with its key, or a snapshot restored where the',
+    'key can be used, reached the recipient **in clear**. For those breaches, count the data as fully readable (section 5, 2).',
+    'The risk is lower only for a copy that left **still encrypted** (a snapshot shared with, or copied to, an account that the',
+    'key policy does not admit; a stolen backup) and only while the key is not compromised: CloudTrail shows no `kms:Decrypt`,',
+    '`kms:CreateGrant` or key-policy change for that account, and the key was never disabled and re-enabled by an intruder.',
+    'Pseudonymised extracts lower the risk (no direct identifiers) but are still personal data: they are not "unintelligible".',
     '',
     '### d. Measures taken or proposed',
     '',
@@ -143,13 +177,42 @@ export function renderBreachRunbook(config: BaselineConfig, catalog: Catalog, mi
     '4. Record the breach in the breach register in every case: facts, effects, remedial action, and the decision taken (art. 33(5)).',
     '   The trail (CloudTrail, encrypted and validated, locked for `breach.trailRetentionDays`) is the evidence.',
     '',
+    `The breach register is in the database (\`gdpr.breaches\`, \`gdpr.breach_events\`, append-only: nobody, the DPO included, rewrites`,
+    `or deletes a line). Signed in as ${dsr.join(', ') || 'the DPO'}, start the entry with the detection time of the e-mail; the database`,
+    'computes the deadline (detection + 72 hours) and stamps every later step with its own clock:',
+    '',
+    '```sql',
+    "-- detected_at: the detection time of the e-mail, such as timestamptz '2026-12-01 09:14:00+00'",
+    "SELECT * FROM gdpr.record_breach(now() - interval '3 hours', 'SnapshotSharedOrPublic', 'Snapshot of the contact database shared with account 999988887777');",
+    "SELECT gdpr.record_breach_event(1, 'assessment', 'Identity and contact of about 1,200 people (gdpr.breach_scope); snapshot encrypted, key not shared');",
+    "-- Either: not notified, with the reason (at least 20 characters)",
+    "SELECT gdpr.record_breach_event(1, 'not-notified', 'Unlikely to result in a risk: the copy stayed encrypted, the key policy does not admit the account, no kms:Decrypt in CloudTrail');",
+    "-- Or (also after a first decision not to notify, when new facts show a risk): notified, with the authority's receipt",
+    "-- number; later phases (art. 33(4)) as authority-supplement",
+    "SELECT gdpr.record_breach_event(1, 'authority-notified', 'Initial notification: nature, categories, DPO contact; numbers to follow', 'receipt number');",
+    "SELECT gdpr.record_breach_event(1, 'authority-supplement', 'Numbers of people and records now known', 'receipt number');",
+    "SELECT * FROM gdpr.breach_register ORDER BY id;",
+    '```',
+    '',
+    'Kinds of step: `assessment`, `not-a-breach` and `not-notified` (both need their reason), `authority-notified` (after the',
+    'deadline it needs the reasons for the delay, fifth argument, art. 33(1)), `authority-supplement`, `people-informed`,',
+    '`people-not-informed` (needs its reason: which art. 34(3) condition, or why the risk is not high), `public-communication`,',
+    '`remedial-action`, `closed`. The pre-filled notification to the authority is',
+    '[`breach-notification.md`](breach-notification.md).',
+    '',
     '## 5. Article 34: tell the people concerned',
     '',
     '1. When the breach is likely to result in a high risk to their rights and freedoms, tell the people concerned without undue',
     '   delay, in clear and plain language (art. 34(1), (2)), with the message of section 6.',
-    '2. Not needed when (art. 34(3)): the data was unintelligible to anyone not authorised (encryption with an uncompromised key);',
-    '   later measures make the high risk no longer likely; or telling each person would take disproportionate effort, in which',
-    '   case a public communication informs them as effectively.',
+    '2. Not needed when one of the conditions of art. 34(3) holds; write which in the register (`people-not-informed`):',
+    '   - (a) the data **concerned by the breach** was unintelligible to anyone not authorised to access it, such as by encryption.',
+    '     This holds only for a copy that left still encrypted, with a key it cannot use (section 3 c). It **never** holds when the',
+    '     breach went through an authorised login, a role, an export, an extract or a restored snapshot: the database or the job',
+    '     decrypted the data for the recipient, and encryption at rest protected nothing;',
+    '   - (b) measures taken afterwards make the high risk no longer likely to materialise (for example a leaked password reset',
+    '     before use, with proof it was not used);',
+    '   - (c) telling each person would involve disproportionate effort (no contact details left, say): then a public',
+    '     communication informs them as effectively (section 7).',
     `3. ${authorityName} may require it (art. 34(4)).`,
     '4. Find the people from the contact ids concerned (the DPO role reads every category); keep the list in the register, not in',
     '   e-mails.',
@@ -171,7 +234,9 @@ export function renderBreachRunbook(config: BaselineConfig, catalog: Catalog, mi
     '>',
     '> Ce que nous avons fait : [mesures prises pour mettre fin à l\'incident et en limiter les effets].',
     '>',
-    `> Pour toute question, notre délégué à la protection des données : ${dpo.name}, ${dpo.email}${dpo.phone ? `, ${dpo.phone}` : ''}. Vous pouvez aussi adresser une réclamation à ${authority.name}.`,
+    `> Pour toute question, notre délégué à la protection des données : ${dpoLine}. Vous pouvez aussi adresser une réclamation ${authorityFr}.`,
+    '>',
+    `> ${config.organisation.name}`,
     '',
     '### English',
     '',
@@ -186,7 +251,41 @@ export function renderBreachRunbook(config: BaselineConfig, catalog: Catalog, mi
     '>',
     '> What we have done: [measures taken to end the incident and limit its effects].',
     '>',
-    `> If you have questions, our data protection officer: ${dpo.name}, ${dpo.email}${dpo.phone ? `, ${dpo.phone}` : ''}. You may also lodge a complaint with ${authority.name}.`,
+    `> If you have questions, our data protection officer: ${dpoLine}. You may also lodge a complaint with ${authority.name}.`,
+    '>',
+    `> ${config.organisation.name}`,
+    '',
+    'A category without a French description in the configuration (`categories[].descriptionFr`) appears in the French letter as',
+    'a bracket to complete, never in English.',
+    '',
+    '## 7. Public communication (art. 34(3)(c))',
+    '',
+    'When telling each person would involve disproportionate effort, publish this where the people concerned will see it (the',
+    'home page of the website, the hotels\' reception, a press release), for as long as needed to inform them as effectively.',
+    '',
+    '### Français',
+    '',
+    `> **Information sur un incident de sécurité concernant des données personnelles — ${config.organisation.name}**`,
+    '>',
+    `> Le [date], ${config.organisation.name} a constaté [description claire de l'incident]. Il concerne [les personnes concernées : par exemple, les clients ayant séjourné entre le [date] et le [date]] et les données suivantes : [catégories de données concernées].`,
+    '>',
+    '> Conséquences possibles : [par exemple, tentatives d\'hameçonnage en notre nom]. Nous vous recommandons de [mesures à prendre par les personnes].',
+    '>',
+    `> Ce que nous avons fait : [mesures prises pour mettre fin à l'incident et en limiter les effets]. Nous avons informé ${authorityShortNameFr(config.organisation.country)}.`,
+    '>',
+    `> Pour savoir si vous êtes concerné(e) ou pour toute question : notre délégué à la protection des données, ${dpoLine}.`,
+    '',
+    '### English',
+    '',
+    `> **About a security incident involving personal data — ${config.organisation.name}**`,
+    '>',
+    `> On [date], ${config.organisation.name} found that [clear description of the incident]. It concerns [the people concerned: for example, guests who stayed between [date] and [date]] and the following data: [categories of data concerned].`,
+    '>',
+    '> Possible consequences: [for example, phishing attempts in our name]. We recommend that you [measures the people can take].',
+    '>',
+    `> What we have done: [measures taken to end the incident and limit its effects]. We have informed ${authority.name}.`,
+    '>',
+    `> To find out whether you are concerned, or for any question: our data protection officer, ${dpoLine}.`,
     '',
   ];
   return lines.join('\n');

@@ -7,6 +7,7 @@ import { loadMigrations } from '../database/migrations';
 import { renderRulesMarkdown } from '../nag/rules-doc';
 import { organisationScp } from '../residency/guard-statement';
 import { accessMatrix, renderAccessMatrix } from './access-matrix';
+import { renderBreachNotification } from './breach-notification';
 import { renderBreachRunbook } from './breach-runbook';
 import { dpiaDraft, renderDpiaDraft } from './dpia';
 import { dpiaScreening, renderDpiaScreening } from './dpia-screening';
@@ -49,6 +50,7 @@ export function reviewFiles(config: BaselineConfig, catalog: Catalog, stacks: re
     { path: 'dpia-screening.md', content: renderDpiaScreening(screening) },
     { path: 'dpia-screening.json', content: json(screening) },
     { path: 'dpia.md', content: renderDpiaDraft(dpiaDraft(config, catalog, stacks, migrations, screening)) },
+    { path: 'breach-notification.md', content: renderBreachNotification(config, catalog) },
     ...documents.files,
   ];
   const index = [
@@ -65,7 +67,8 @@ export function reviewFiles(config: BaselineConfig, catalog: Catalog, stacks: re
     '| [dpia-screening.md](dpia-screening.md) ([json](dpia-screening.json)) | Whether a DPIA is required (art. 35): the nine EDPB criteria, art. 35(3) and the CNIL list, each answered from the configuration, and what would change the result |',
     '| [dpia.md](dpia.md) | The DPIA draft (art. 35(7)): description, necessity and proportionality, the risks with the measures the templates contain, the open points the DPO completes, a summary that can be published |',
     '| [organisation-scp.json](organisation-scp.json) | Service control policy with the region guard, for AWS Organizations |',
-    '| [breach-runbook.md](breach-runbook.md) | What to do when a breach is detected: who is told, the 72-hour clock, the facts to gather, art. 33 and 34, the message to the people concerned |',
+    '| [breach-runbook.md](breach-runbook.md) | What to do when a breach is detected: who is told, the 72-hour clock, the facts to gather, art. 33 and 34, the breach register, the letter to the people concerned and the public communication |',
+    '| [breach-notification.md](breach-notification.md) | The notification to the supervisory authority (art. 33), pre-filled in French (the sections of the CNIL form) and English: what the configuration cannot know is in brackets |',
     '',
     '## Policy documents',
     '',

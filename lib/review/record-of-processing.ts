@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import type { Catalog } from '../catalog/catalog';
+import type { Catalog, DataCategory } from '../catalog/catalog';
 import type { BaselineConfig } from '../config/schema';
 import { ADEQUACY_REGIONS, EU_MEMBER_STATE_REGIONS } from '../residency/regions';
 import type { SynthesizedStack } from './policies';
@@ -80,20 +80,110 @@ export function acknowledgments(stacks: readonly SynthesizedStack[]) {
   );
 }
 
+/** From what each clock counts, as the record states it (config categories[].countFrom). */
+export const COUNT_FROM_TEXT: Readonly<Record<DataCategory['countFrom'], string>> = {
+  'last-contact-from-person': 'the last contact that came from the person (a reply, a purchase, a request, a renewed consent); a reminder left unanswered does not restart it',
+  'end-of-relationship': 'the end of the commercial relationship (the last stay or purchase)',
+  transaction: "each record's own transaction (the booking, the invoice)",
+  withdrawal: 'the withdrawal of the consent (its proof is kept from then); while the consent is in force, the end of the relationship',
+  creation: 'the day each record was written',
+};
+
+/**
+ * Organisational measures (art. 32(1)) the kit's design assumes, listed when the configuration gives
+ * none (record.organisationalMeasures): each to confirm by the DPO, the kit cannot see them.
+ */
+export const ASSUMED_ORGANISATIONAL_MEASURES: readonly string[] = [
+  'access to the database only for named people, each in the identity-provider group of one role, reviewed at least yearly',
+  'staff who read contact data are bound by confidentiality and trained on the GDPR and on writing factual notes',
+  'every configuration and infrastructure change is reviewed in a pull request, with the GDPR rule pack in CI',
+  'the breach runbook (breach-runbook.md) is known to the DPO and the operators, and the breach register kept (art. 33(5))',
+  'a contract under art. 28(3) with every processor before it receives data, checked at renewal',
+  'requests of the people (access, erasure, objection) are answered within one month (art. 12(3)) by the DPO',
+];
+
+const AWS_PROCESSOR_NAME = 'Amazon Web Services EMEA SARL (AWS)';
+
 /** The record of processing activities (art. 30(1)) for the contact database, as data. */
 export function recordOfProcessing(config: BaselineConfig, catalog: Catalog, stacks: readonly SynthesizedStack[]) {
   const processors: any[] = (config as any).subcontractors ?? [];
+  const external = config.externalProcessors;
   const special = catalog.specialCategories;
   const purposes = [...new Set(catalog.categories.map((c) => c.purpose))].map((purpose) => ({
     purpose,
     categories: catalog.categories.filter((c) => c.purpose === purpose).map((c) => c.name),
     legalBases: [...new Set(catalog.categories.filter((c) => c.purpose === purpose).map((c) => c.legalBasis))],
   }));
+  const storage = catalog.permittedRegions.map(regionName);
+  const hosting = {
+    name: AWS_PROCESSOR_NAME,
+    purpose: 'hosting: the database, its backups, keys and logs (infrastructure service; the data is encrypted with keys the controller manages)',
+    categories: catalog.categories.map((c) => c.name),
+    contract: config.record.awsDataProcessingAddendum,
+    location: regionName(config.environment.region),
+    regions: storage,
+  };
+  const retentionOf = (c: DataCategory) => ({
+    category: c.name,
+    retention: years(c.retentionDays),
+    retentionDays: c.retentionDays,
+    countFrom: c.countFrom,
+    from: COUNT_FROM_TEXT[c.countFrom],
+    legalReference: c.legalReference,
+    legalHold: c.legalHold ? { ...c.legalHold, retention: years(c.legalHold.retentionDays) } : undefined,
+  });
+  const transfers = [
+    ...config.residency.adequacyRegions.map((a) => ({ to: regionName(a.region), recipient: 'the controller itself (hosting)', basis: a.transferBasis, categories: catalog.categories.map((c) => c.name) })),
+    ...processors
+      .filter((p) => p.transferMechanism)
+      .map((p) => ({ to: regionName(p.location), recipient: p.name, basis: `${p.transferMechanism.type}: ${p.transferMechanism.reference}`, categories: p.categories as string[] })),
+    ...external
+      .filter((p) => p.transferMechanism)
+      .map((p) => ({ to: p.country, recipient: p.name, basis: `${p.transferMechanism?.type}: ${p.transferMechanism?.reference}`, categories: p.categories })),
+  ];
+  // One activity per purpose (art. 30(1)(b)): its categories, bases, people, recipients, transfers and retention.
+  const activities = purposes.map((p, i) => {
+    const categories = catalog.categories.filter((c) => p.categories.includes(c.name));
+    const touches = (names: readonly string[]) => names.some((n) => p.categories.includes(n));
+    return {
+      id: i + 1,
+      purpose: p.purpose,
+      legalBases: categories.map((c) => ({
+        category: c.name,
+        basis: c.legalBasis,
+        specialCategoryCondition: c.specialCategoryCondition,
+        legalReference: c.legalReference,
+        legitimateInterestAssessment: c.legalBasis === 'legitimate-interests' ? (c.legitimateInterestAssessment ?? 'MISSING: give categories[].legitimateInterestAssessment') : undefined,
+      })),
+      categoriesOfDataSubjects: config.dataSubjects,
+      categoriesOfData: categories.map((c) => c.name),
+      internalRecipients: catalog.roles.filter((r) => touches([...r.reads, ...r.writes].map((c) => c.name))).map((r) => r.name),
+      processors: [
+        hosting.name,
+        ...processors.filter((s) => touches(s.categories)).map((s) => s.name as string),
+        ...external.filter((e) => touches(e.categories)).map((e) => e.name),
+      ],
+      transfersOutsideTheEu: transfers.filter((t) => touches(t.categories)).map((t) => `${t.recipient}, ${t.to}: ${t.basis}`),
+      retention: categories.map(retentionOf),
+    };
+  });
+  const measures = config.record.organisationalMeasures;
   return {
     title: `Record of processing activities: marketing contact database of ${config.organisation.name}`,
-    controller: { name: config.organisation.name, country: config.organisation.country },
+    version: config.record.version ?? 'not set: give record.version',
+    date: config.record.date ?? 'not set: give record.date',
+    controller: {
+      name: config.organisation.name,
+      country: config.organisation.country,
+      address: config.organisation.address ?? 'MISSING: give organisation.address',
+      email: config.organisation.email ?? 'MISSING: give organisation.email',
+      phone: config.organisation.phone,
+    },
+    representative: config.organisation.representative,
+    jointControllers: config.organisation.jointControllers,
     dataProtectionOfficer: config.dpo,
     purposes,
+    activities,
     consentPurposes: catalog.consentPurposes,
     categoriesOfDataSubjects: config.dataSubjects,
     categoriesOfData: catalog.categories.map((c) => ({
@@ -116,6 +206,7 @@ export function recordOfProcessing(config: BaselineConfig, catalog: Catalog, sta
         contactsLimitedToConsentFor: r.consentPurpose,
         answersDataSubjectRequests: r.dataSubjectRights,
       })),
+      hosting,
       processors: processors.map((p) => ({
         name: p.name,
         purpose: p.purpose,
@@ -127,16 +218,24 @@ export function recordOfProcessing(config: BaselineConfig, catalog: Catalog, sta
         pseudonymised: p.pseudonymised !== false,
         transferMechanism: p.transferMechanism,
       })),
+      externalProcessors: external.map((p) => ({
+        name: p.name,
+        purpose: p.purpose,
+        categories: p.categories,
+        contract: p.contractReference,
+        country: p.country,
+        transferMechanism: p.transferMechanism,
+      })),
     },
-    transfersOutsideTheEu: [
-      ...config.residency.adequacyRegions.map((a) => ({ to: regionName(a.region), recipient: 'the controller itself (hosting)', basis: a.transferBasis })),
-      ...processors
-        .filter((p) => p.transferMechanism)
-        .map((p) => ({ to: regionName(p.location), recipient: p.name, basis: `${p.transferMechanism.type}: ${p.transferMechanism.reference}` })),
-    ],
-    storageRegions: catalog.permittedRegions.map(regionName),
-    retention: catalog.categories.map((c) => ({ category: c.name, retention: years(c.retentionDays), from: 'the last action on the contact (last_action_at)' })),
+    transfersOutsideTheEu: transfers.map(({ to, recipient, basis }) => ({ to, recipient, basis })),
+    storageRegions: storage,
+    retention: catalog.categories.map(retentionOf),
     technicalMeasures: deployedMeasures(stacks),
+    organisationalMeasures: {
+      source: measures ? 'configuration (record.organisationalMeasures)' : 'the measures the kit assumes: TO CONFIRM BY THE DPO (set record.organisationalMeasures)',
+      confirmed: measures !== undefined,
+      measures: measures ?? ASSUMED_ORGANISATIONAL_MEASURES,
+    },
     acknowledgedFindings: acknowledgments(stacks),
     dpia: {
       likelyRequired: special.length > 0,
@@ -159,29 +258,47 @@ const table = (header: string[], rows: (string | number | undefined)[][]) =>
 
 export function renderRecordOfProcessing(record: RecordOfProcessing): string {
   const m = record.technicalMeasures;
+  const c = record.controller;
+  const dpo = record.dataProtectionOfficer;
+  const party = (p: { name: string; address?: string; email?: string; phone?: string }) => [p.name, p.address, p.email, p.phone].filter(Boolean).join(', ');
   const out = [
     `# ${record.title}`,
     '',
     'Generated by `npm run policies` from the configuration and the synthesized templates (GDPR art. 30(1)). Do not edit: change the configuration or the infrastructure.',
     '',
-    '## Controller and data protection officer',
+    `Version ${record.version}, ${record.date} (record.version and record.date of the configuration).`,
     '',
-    `- Controller: ${record.controller.name} (${record.controller.country})`,
-    `- Data protection officer: ${record.dataProtectionOfficer.name}, ${record.dataProtectionOfficer.email}${record.dataProtectionOfficer.phone ? `, ${record.dataProtectionOfficer.phone}` : ''}`,
+    '## Controller and data protection officer (art. 30(1)(a))',
     '',
-    '## Purposes of the processing (art. 30(1)(b))',
+    `- Controller: ${c.name} (${c.country}), ${c.address}, ${c.email}${c.phone ? `, ${c.phone}` : ''}`,
+    `- Representative in the Union (art. 27): ${record.representative ? party(record.representative) : 'none (the controller is established in the Union)'}`,
+    record.jointControllers.length === 0
+      ? '- Joint controllers (art. 26): none'
+      : `- Joint controllers (art. 26): ${record.jointControllers.map((j) => `${party(j)} (arrangement: ${j.arrangement})`).join('; ')}`,
+    `- Data protection officer: ${dpo.name}, ${dpo.email}${dpo.phone ? `, ${dpo.phone}` : ''}`,
     '',
-    table(['Purpose', 'Categories of data', 'Legal basis (art. 6)'], record.purposes.map((p) => [p.purpose, p.categories.join(', '), p.legalBases.join(', ')])),
+    '## Processing activities (art. 30(1)(b)-(f)), one per purpose',
     '',
+    `Categories of data subjects of every activity (art. 30(1)(c)): ${record.categoriesOfDataSubjects.join(', ')}.`,
     record.consentPurposes.length > 0 ? `Purposes a contact can consent to, each recorded in the consent ledger: ${record.consentPurposes.map((p) => `${p.name} (${p.description})`).join('; ')}.` : '',
     '',
-    '## Categories of data subjects and of personal data (art. 30(1)(c))',
-    '',
-    `Data subjects: ${record.categoriesOfDataSubjects.join(', ')}.`,
+    ...record.activities.flatMap((a) => [
+      `### Activity ${a.id}: ${a.purpose}`,
+      '',
+      `- Categories of data (art. 30(1)(c)): ${a.categoriesOfData.join(', ')}`,
+      `- Legal basis (art. 6, 9): ${a.legalBases
+        .map((b) => `${b.category}: ${b.basis}${b.specialCategoryCondition ? `, art. 9(2) ${b.specialCategoryCondition}` : ''}${b.legitimateInterestAssessment ? ` (legitimate-interest assessment: ${b.legitimateInterestAssessment})` : ''}${b.legalReference ? `; ${b.legalReference}` : ''}`)
+        .join('; ')}`,
+      `- Recipients (art. 30(1)(d)): roles ${a.internalRecipients.join(', ') || '—'}; processors ${a.processors.join(', ')}`,
+      `- Transfers outside the EU (art. 30(1)(e)): ${a.transfersOutsideTheEu.join('; ') || 'none'}`,
+      `- Retention (art. 30(1)(f)): ${a.retention.map((r) => `${r.category} ${r.retention} from ${r.from}${r.legalHold ? `, kept ${r.legalHold.retention} after an erasure request (${r.legalHold.legalReference})` : ''}`).join('; ')}`,
+      '',
+    ]),
+    '## Categories of personal data (art. 30(1)(c))',
     '',
     table(
       ['Category', 'Description', 'Special (art. 9)', 'Retention'],
-      record.categoriesOfData.map((c) => [c.name, c.description, c.special ? `yes, ${c.specialCategoryCondition}` : 'no', c.retention]),
+      record.categoriesOfData.map((x) => [x.name, x.description, x.special ? `yes, ${x.specialCategoryCondition}` : 'no', x.retention]),
     ),
     '',
     '## Recipients (art. 30(1)(d))',
@@ -197,12 +314,16 @@ export function renderRecordOfProcessing(record: RecordOfProcessing): string {
       ]),
     ),
     '',
-    record.recipients.processors.length === 0
-      ? 'Processors (art. 28): none.'
-      : table(
-          ['Processor', 'Purpose', 'Categories', 'Contract', 'Location', 'Until', 'Pseudonymised'],
-          record.recipients.processors.map((p) => [p.name, p.purpose, (p.categories ?? []).join(', '), p.contract, p.location, p.until, p.pseudonymised ? 'yes' : 'no']),
-        ),
+    'Processors (art. 28):',
+    '',
+    table(
+      ['Processor', 'Purpose', 'Categories', 'Contract', 'Location', 'Until', 'Pseudonymised'],
+      [
+        [record.recipients.hosting.name, record.recipients.hosting.purpose, 'all (encrypted with the controller\'s keys)', record.recipients.hosting.contract, `${record.recipients.hosting.regions.join(', ')}`, 'the AWS agreement', '—'],
+        ...record.recipients.processors.map((p) => [p.name, p.purpose, (p.categories ?? []).join(', '), p.contract, p.location, p.until, p.pseudonymised ? 'yes' : 'no']),
+        ...record.recipients.externalProcessors.map((p) => [p.name, p.purpose, p.categories.join(', '), p.contract, p.country, 'the contract', 'no (no AWS account: receives data outside the kit)']),
+      ],
+    ),
     '',
     '## Transfers outside the EU (art. 30(1)(e))',
     '',
@@ -212,13 +333,18 @@ export function renderRecordOfProcessing(record: RecordOfProcessing): string {
     '',
     '## Retention (art. 30(1)(f))',
     '',
-    table(['Category', 'Kept for', 'Counted from'], record.retention.map((r) => [r.category, r.retention, r.from])),
+    table(
+      ['Category', 'Kept for', 'Counted from', 'Legal reference', 'After an erasure request (art. 17(3)(b))'],
+      record.retention.map((r) => [r.category, r.retention, r.from, r.legalReference, r.legalHold ? `kept ${r.legalHold.retention}: ${r.legalHold.obligation} (${r.legalHold.legalReference})` : 'erased']),
+    ),
     '',
-    '## Technical and organisational measures actually deployed (art. 30(1)(g), art. 32)',
+    '## Technical and organisational measures (art. 30(1)(g), art. 32)',
+    '',
+    '### Technical measures actually deployed, read from the templates',
     '',
     table(
       ['Database', 'Engine', 'Encrypted with', 'IAM auth', 'TLS forced', 'Deletion protection', 'Retained', 'Point-in-time restore'],
-      m.clusters.map((c) => [c.cluster, c.engine, c.encryptedWith, c.iamAuthentication ? 'yes' : 'NO', c.tlsForced ? 'yes' : 'NO', c.deletionProtection ? 'yes' : 'NO', c.retainedOnStackDeletion ? 'yes' : 'NO', `${c.pointInTimeRestoreDays} days`]),
+      m.clusters.map((x) => [x.cluster, x.engine, x.encryptedWith, x.iamAuthentication ? 'yes' : 'NO', x.tlsForced ? 'yes' : 'NO', x.deletionProtection ? 'yes' : 'NO', x.retainedOnStackDeletion ? 'yes' : 'NO', `${x.pointInTimeRestoreDays} days`]),
     ),
     '',
     table(['Key', 'Protects', 'Rotation', 'Retained'], m.keys.map((k) => [k.key, k.protects, k.rotation ? 'yearly' : 'NO', k.retained ? 'yes' : 'NO'])),
@@ -234,6 +360,12 @@ export function renderRecordOfProcessing(record: RecordOfProcessing): string {
     ...m.regionGuard.map((g) => `- Region guard (${g.stack}): ${g.rolesGuarded} roles denied every action outside ${g.permittedRegions.join(', ')}.`),
     ...m.trails.map((t) => `- Audit trail ${t.trail}: encrypted with ${t.encryptedWith}, log file validation ${t.logFileValidation ? 'on' : 'OFF'}.`),
     `- Log groups: ${m.logGroups.length}, ${m.logGroups.filter((l) => l.encrypted).length} encrypted with a customer-managed key, retention ${[...new Set(m.logGroups.map((l) => l.retentionDays))].join(', ')} days.`,
+    '',
+    '### Organisational measures',
+    '',
+    `From ${record.organisationalMeasures.source}:`,
+    '',
+    ...record.organisationalMeasures.measures.map((x) => `- ${record.organisationalMeasures.confirmed ? '' : '[to confirm by the DPO] '}${x}`),
     '',
     '## Acknowledged rule findings',
     '',

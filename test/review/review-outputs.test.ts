@@ -66,6 +66,7 @@ describe('the access matrix, computed from the synthesized policies, equals the 
       expect([role.name, rows[0].categories]).toEqual([role.name, expected]);
       expect([role.name, rows[0].consentScope]).toEqual([role.name, role.consentPurpose]);
       expect([role.name, rows[0].dataSubjectRequests]).toEqual([role.name, role.dataSubjectRights]);
+      expect([role.name, 'breach register', rows[0].breachRegister]).toEqual([role.name, 'breach register', role.dataSubjectRights]);
     }
   });
 

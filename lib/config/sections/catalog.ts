@@ -55,8 +55,12 @@ export const categorySchema = z
   .object({
     name: identifier('a category name'),
     description: z.string().min(1),
+    /** The description in French, for the documents sent in French (the letter to the people concerned, art. 34(2)). */
+    descriptionFr: z.string().min(1).optional(),
     purpose: z.string().min(1, { message: 'every category needs a purpose (art. 5(1)(b))' }),
     legalBasis: z.enum(LEGAL_BASES),
+    /** The reference of the legitimate-interest assessment (art. 6(1)(f)) of a category on that basis; the record says when it is missing. */
+    legitimateInterestAssessment: z.string().min(1).optional(),
     retentionDays: z
       .number()
       .int({ message: 'retention is a whole number of days' })

@@ -3,6 +3,7 @@ import type { Catalog, DataCategory } from '../catalog/catalog';
 import type { BaselineConfig } from '../config/schema';
 import { ADEQUACY_REGIONS, EU_MEMBER_STATE_REGIONS } from '../residency/regions';
 import type { SynthesizedStack } from './policies';
+import { dpiaScreening } from './dpia-screening';
 import { readable, target } from './readable';
 
 const years = (days: number) => (days % 365 === 0 ? `${days / 365} year${days === 365 ? '' : 's'}` : `${days} days`);
@@ -108,7 +109,6 @@ const AWS_PROCESSOR_NAME = 'Amazon Web Services EMEA SARL (AWS)';
 export function recordOfProcessing(config: BaselineConfig, catalog: Catalog, stacks: readonly SynthesizedStack[]) {
   const processors: any[] = (config as any).subcontractors ?? [];
   const external = config.externalProcessors;
-  const special = catalog.specialCategories;
   const purposes = [...new Set(catalog.categories.map((c) => c.purpose))].map((purpose) => ({
     purpose,
     categories: catalog.categories.filter((c) => c.purpose === purpose).map((c) => c.name),
@@ -238,7 +238,7 @@ export function recordOfProcessing(config: BaselineConfig, catalog: Catalog, sta
     },
     acknowledgedFindings: acknowledgments(stacks),
     dpia: {
-      likelyRequired: special.length > 0,
+      screening: dpiaScreening(config, catalog).result,
       why: 'the screening against the nine EDPB criteria, art. 35(3) and the CNIL list, each answered from the configuration, is in dpia-screening.md, and the pre-filled draft in dpia.md',
       fromTheInfrastructure: [
         'data flows: the categories above, who reads and writes each (recipients) and where they are stored (storage regions)',
@@ -378,7 +378,7 @@ export function renderRecordOfProcessing(record: RecordOfProcessing): string {
     '',
     '## For the data protection impact assessment (art. 35)',
     '',
-    `A DPIA is ${record.dpia.likelyRequired ? 'likely required' : 'to be assessed'}: ${record.dpia.why}. What the infrastructure provides to it:`,
+    `DPIA screening result: ${record.dpia.screening === 'required' ? 'a DPIA is required' : record.dpia.screening === 'not-required' ? 'no DPIA is required' : 'undetermined until the DPO answers the open criteria'}; ${record.dpia.why}. What the infrastructure provides to it:`,
     '',
     ...record.dpia.fromTheInfrastructure.map((i) => `- ${i}`),
     '',

@@ -1,3 +1,4 @@
+import { dpiaScreening } from '../../lib/review/dpia-screening';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Catalog } from '../../lib/catalog/catalog';
@@ -99,7 +100,9 @@ describe('the record of processing (art. 30)', () => {
     expect(record.dataProtectionOfficer.email).toBe(config.dpo.email);
     expect(record.categoriesOfData.map((c) => [c.name, c.retentionDays])).toEqual(config.categories.map((c) => [c.name, c.retentionDays]));
     expect(record.recipients.internalRoles.map((r) => r.role)).toEqual(config.roles.map((r) => r.name));
-    expect(record.dpia.likelyRequired).toBe(true);
+    // The record carries the screening's result, not a guess of its own: the reference screening says required (criteria 4 and 7).
+    expect(record.dpia.screening).toBe(dpiaScreening(config, catalog).result);
+    expect(record.dpia.screening).toBe('required');
   });
 
   test('reports the measures actually deployed, read from the templates', () => {

@@ -138,6 +138,8 @@ export function recordOfProcessing(config: BaselineConfig, catalog: Catalog, sta
     retention: catalog.categories.map((c) => ({ category: c.name, retention: years(c.retentionDays), from: 'the last action on the contact (last_action_at)' })),
     technicalMeasures: deployedMeasures(stacks),
     acknowledgedFindings: acknowledgments(stacks),
+    /** Art. 22 decisions, profiling included, as the access report tells the person (art. 15(1)(h)). */
+    automatedDecisions: catalog.controller.automatedDecisions,
     dpia: {
       likelyRequired: special.length > 0,
       why:
@@ -196,7 +198,7 @@ export function renderRecordOfProcessing(record: RecordOfProcessing): string {
         r.reads.join(', ') || '—',
         r.writes.join(', ') || '—',
         r.knowsExistenceOf.join(', ') || '—',
-        `${r.contactsLimitedToConsentFor ? `consenting to ${r.contactsLimitedToConsentFor}` : 'all'}${r.answersDataSubjectRequests ? '; answers access and erasure requests' : ''}`,
+        `${r.contactsLimitedToConsentFor ? `consenting to ${r.contactsLimitedToConsentFor}` : 'all'}${r.answersDataSubjectRequests ? '; answers data-subject requests (access, rectification, erasure, portability) and keeps their register (art. 12-20)' : ''}`,
       ]),
     ),
     '',
@@ -251,6 +253,9 @@ export function renderRecordOfProcessing(record: RecordOfProcessing): string {
     '',
     `A DPIA is ${record.dpia.likelyRequired ? 'likely required' : 'to be assessed'}: ${record.dpia.why}. What the infrastructure provides to it:`,
     '',
+    record.automatedDecisions.length === 0
+      ? '- automated decisions, profiling included (art. 22, art. 35(3)(a)): none declared (`automatedDecisions`); the access report tells each person so'
+      : `- automated decisions, profiling included (art. 22, art. 35(3)(a)): ${record.automatedDecisions.map((d) => `${d.name} (logic: ${d.logic}; consequences: ${d.consequences})`).join('; ')}`,
     ...record.dpia.fromTheInfrastructure.map((i) => `- ${i}`),
     '',
   ];

@@ -144,6 +144,8 @@ describe('rectification (art. 16): one column, logged without the value, recipie
     const { rows } = await dpo((c) => c.query('SELECT *, l::text AS t FROM gdpr.rectification_log l WHERE contact_id = $1', [subject]));
     expect(rows).toEqual([expect.objectContaining({ actor: 'dpo', relation: 'crm.contacts', column_name: 'email', category: 'contact' })]);
     expect(rows[0].t).not.toMatch(/awa\.diallo|subject@example/);
+    const report = await dpo(async (c) => (await c.query('SELECT gdpr.access_report($1) AS r', [subject])).rows[0].r);
+    expect(report.rectifications).toEqual([expect.objectContaining({ relation: 'crm.contacts', column: 'email', category: 'contact' })]);
   });
 
   test('a row of a table with several rows per contact is named by its id; a row of another contact is refused', async () => {

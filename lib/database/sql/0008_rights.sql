@@ -418,6 +418,9 @@ BEGIN
       SELECT jsonb_agg(DISTINCT jsonb_build_object('processor', r.name, 'location', r.location, 'mechanism', r.transfer_mechanism, 'reference', r.transfer_reference))
       FROM gdpr.recipients r WHERE r.kind = 'processor' AND r.transfer_mechanism IS NOT NULL
         AND EXISTS (SELECT 1 FROM gdpr.retention_ends(p_contact) re WHERE re.category = r.category)), '[]'),
+    -- Rectifications made (art. 16), without values, as the audit trail in data.
+    'rectifications', COALESCE((SELECT jsonb_agg(jsonb_build_object('at', l.at, 'relation', l.relation, 'column', l.column_name, 'category', l.category) ORDER BY l.id)
+                                FROM gdpr.rectification_log l WHERE l.contact_id = p_contact), '[]'),
     'request', p_request,
     'reported_at', now()
   ) INTO report;

@@ -22,7 +22,7 @@ let subjectNote: string;
 let otherNote: string;
 const OTHER_MARKERS = ['mk-other', 'other@example.org', 'diet-of-other'];
 
-async function person(marker: string, email: string, diet: string, consent?: string): Promise<{ id: string; note: string }> {
+async function person(marker: string, email: string, diet: string, consent?: string, departedDaysAgo = 1): Promise<{ id: string; note: string }> {
   const { rows } = await admin.query(
     `INSERT INTO crm.contacts (civility, first_name, last_name, email, phone, postal_address, company, job_title)
      VALUES ('Mme', 'Awa', $1, $2, '+33 6 11 22 33 44', '3, rue de la "Paix", Paris', 'Événements SARL', 'Directrice') RETURNING id`,
@@ -33,7 +33,7 @@ async function person(marker: string, email: string, diet: string, consent?: str
     await admin.query("INSERT INTO crm.consents (contact_id, purpose, source, proof_reference) VALUES ($1, $2, 'salon Paris 2026', $3)", [id, consent, `form-${marker}`]);
   }
   const note = (await admin.query('INSERT INTO crm.notes (contact_id, body) VALUES ($1, $2) RETURNING id', [id, `Asked ${marker} for a quote.`])).rows[0].id as string;
-  await admin.query('INSERT INTO crm.bookings (contact_id, arrival, departure, amount_cents) VALUES ($1, current_date - 3, current_date - 1, 61000)', [id]);
+  await admin.query('INSERT INTO crm.bookings (contact_id, arrival, departure, amount_cents) VALUES ($1, current_date - 30, current_date - $2::int, 61000)', [id, departedDaysAgo]);
   await admin.query('INSERT INTO crm.special_diet (contact_id, detail) VALUES ($1, $2)', [id, diet]);
   return { id, note };
 }
@@ -42,7 +42,8 @@ beforeAll(async () => {
   db = await startReferenceDatabase(catalog);
   admin = db.admin;
   ({ id: subject, note: subjectNote } = await person('Diallo', 'subject@example.fr', 'vegetarian', 'newsletter'));
-  ({ id: other, note: otherNote } = await person('mk-other', 'other@example.org', 'diet-of-other'));
+  // The other contact's booking ends later: an end of retention computed over someone else's rows would show it.
+  ({ id: other, note: otherNote } = await person('mk-other', 'other@example.org', 'diet-of-other', undefined, 0));
 });
 afterAll(async () => db?.stop());
 
@@ -208,6 +209,7 @@ describe('portability (art. 20): what the person provided, on consent or contrac
     expect(rows.map((r) => r.relation)).toEqual(['crm.bookings', 'crm.contacts', 'crm.special_diet']);
     expect(rows.find((r) => r.relation === 'crm.contacts').csv).toBe('email,phone,postal_address\r\nawa.diallo@example.fr,+33 6 11 22 33 44,"3, rue de la ""Paix"", Paris"\r\n');
     expect(rows.find((r) => r.relation === 'crm.special_diet').csv).toBe('detail\r\nvegetarian\r\n');
+    for (const marker of OTHER_MARKERS) expect(rows.map((r) => r.csv).join('')).not.toContain(marker);
   });
 });
 

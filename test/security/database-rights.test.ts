@@ -1,6 +1,8 @@
 import type { Client } from 'pg';
 import { Catalog } from '../../lib/catalog/catalog';
 import { PURGE_DATABASE_USER } from '../../lib/config/schema';
+import { databaseSql } from '../../lib/database/database-sql';
+import { migrate } from '../../lib/database/migrator';
 import { RIGHTS_FUNCTIONS, RIGHTS_RELATIONS } from '../../lib/database/rights-sql';
 import { defaultConfig } from '../helpers/reference';
 import { startReferenceDatabase, TestDatabase } from '../helpers/postgres';
@@ -355,5 +357,28 @@ describe('no other role may use the rights', () => {
       expect(r.acl).not.toMatch(/(^|[{,])=X/);
     }
     expect(new Set(rows.filter((r) => r.x).map((r) => r.fn))).toEqual(granted);
+  });
+});
+
+describe('the facts follow the configuration on the next deployment', () => {
+  // Last in the file: the catalog SQL of another configuration, applied as a deployment would.
+  beforeAll(async () => {
+    const config = defaultConfig() as any;
+    config.organisation.country = 'IE';
+    config.automatedDecisions = [{ name: 'prospect scoring', logic: 'points for each stay and each seminar attended', consequences: 'a high score brings an invitation to the yearly seminar' }];
+    config.residency.adequacyRegions = [{ region: 'eu-west-2', transferBasis: 'UK adequacy decision of 28 June 2021' }];
+    config.subcontractors[0].location = 'eu-west-2';
+    config.subcontractors[0].transferMechanism = { type: 'adequacy-decision', reference: 'Commission Implementing Decision (EU) 2021/1772' };
+    const sql = databaseSql(Catalog.fromConfig(config));
+    await migrate(admin, sql.migrations, sql.catalogSql);
+  });
+
+  test('a processor outside the EU is a transfer, with its mechanism; the authority is the new country\'s; the automated decision is told', async () => {
+    const report = await dpo(async (c) => (await c.query('SELECT gdpr.access_report($1) AS r', [subject])).rows[0].r);
+    expect(report.transfers).toEqual([
+      { processor: 'statlab', location: 'eu-west-2', mechanism: 'adequacy-decision', reference: 'Commission Implementing Decision (EU) 2021/1772' },
+    ]);
+    expect(report.supervisory_authority).toMatchObject({ country: 'IE', name: expect.stringContaining('Data Protection Commission') });
+    expect(report.automated_decisions).toMatchObject({ exists: true, decisions: [expect.objectContaining({ name: 'prospect scoring' })] });
   });
 });

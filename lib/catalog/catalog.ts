@@ -138,6 +138,16 @@ export interface AccessSettings {
   readonly trustAnyMfaPrincipal: boolean;
 }
 
+/** The controller as the data subject is told of it (art. 13-15). */
+export interface ControllerFacts {
+  readonly organisation: string;
+  /** ISO 3166 country of the main establishment: the lead supervisory authority's (art. 56). */
+  readonly country: string;
+  readonly dpo: { readonly name: string; readonly email: string; readonly phone?: string };
+  /** Decisions based solely on automated processing, profiling included (art. 22); empty when none is made. */
+  readonly automatedDecisions: readonly { readonly name: string; readonly logic: string; readonly consequences: string }[];
+}
+
 export class Catalog {
   static fromConfig(config: BaselineConfig): Catalog {
     return new Catalog(config);
@@ -149,6 +159,7 @@ export class Catalog {
   readonly access: AccessSettings;
   readonly subcontractors: readonly Subcontractor[];
   readonly lifecycle: LifecycleSettings;
+  readonly controller: ControllerFacts;
   /** Every region personal data may be stored or processed in. */
   readonly permittedRegions: readonly string[];
   private readonly byName: ReadonlyMap<string, DataCategory>;
@@ -212,6 +223,12 @@ export class Catalog {
       purgeSchedule: config.retention.purgeSchedule,
       noteTerms: noteTermsOf(config),
       allowedPhrases: [...new Set([...DEFAULT_ALLOWED_PHRASES, ...config.notesCheck.allowedPhrases])],
+    };
+    this.controller = {
+      organisation: config.organisation.name,
+      country: config.organisation.country,
+      dpo: { name: config.dpo.name, email: config.dpo.email, phone: config.dpo.phone },
+      automatedDecisions: (config.automatedDecisions ?? []).map((d) => ({ name: d.name, logic: d.logic, consequences: d.consequences })),
     };
     this.permittedRegions = permittedRegions(config);
   }

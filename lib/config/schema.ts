@@ -131,6 +131,22 @@ const configObject = z
       })
       .strict()
       .default({ maxSessionHours: 1, mfaMaxAgeSeconds: 3600, operatorTrustedPrincipalArns: [], trustAnyMfaPrincipal: false }),
+    /**
+     * Art. 22 and 15(1)(h): decisions based solely on automated processing, profiling included, made about
+     * contacts; each with the logic involved and its consequences for the person. None by default: the access
+     * report then tells the person that no such decision is made.
+     */
+    automatedDecisions: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1, { message: 'name the decision or the profiling, such as: scoring of prospects for seminar invitations' }),
+            logic: z.string().min(20, { message: 'describe the logic involved (art. 15(1)(h)), in at least 20 characters' }),
+            consequences: z.string().min(20, { message: 'describe the significance and envisaged consequences for the person (art. 15(1)(h)), in at least 20 characters' }),
+          })
+          .strict(),
+      )
+      .default([]),
     /** Art. 30(1)(c): the categories of people whose data the database holds. */
     dataSubjects: z.array(z.string().min(1)).min(1).default(['prospects', 'customers', 'business contacts']),
     retention: retentionSchema.default({ ...RETENTION_DEFAULTS }),

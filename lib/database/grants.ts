@@ -2,6 +2,7 @@ import type { AccessRole, Catalog, Subcontractor } from '../catalog/catalog';
 import { auditSql } from './audit-sql';
 import { lifecycleDataSql, lifecycleRoleSql, purgeUserSql, rowVisibility } from './lifecycle-sql';
 import { doBlock, loginRoleSql } from './login-role';
+import { rightsDataSql, rightsRoleSql } from './rights-sql';
 import { CONTACT_ID_COLUMN, CONTACTS_RELATION } from './contact-table';
 import { relationOf, SchemaColumn } from './schema-columns';
 
@@ -141,7 +142,7 @@ function roleSql(role: AccessRole, input: DatabaseCatalogInput, privileges = rol
     `writes ${role.writes.map((c) => c.name).join(', ') || 'nothing'}`,
     ...(role.flags.length > 0 ? [`knows whether ${role.flags.map((c) => c.name).join(', ')} exist, not the detail`] : []),
     role.consentPurpose ? `sees only contacts with an active consent for ${role.consentPurpose}` : 'sees every contact',
-    ...(role.dataSubjectRights ? ['answers access and erasure requests'] : []),
+    ...(role.dataSubjectRights ? ['answers data-subject requests (access, rectification, erasure, portability) and keeps their register'] : []),
   ];
   out.push(`-- Role ${role.name}: ${describe.join('; ')}.`);
   out.push(...loginRoleSql(role.name, `${MANAGED_ROLE_MARK}: ${role.description}`, RDS_IAM_ROLE));
@@ -181,6 +182,8 @@ function roleSql(role: AccessRole, input: DatabaseCatalogInput, privileges = rol
     // The breach register: read it, record into it through its functions only (no INSERT: the deadline and the clock are the database's).
     out.push(`GRANT SELECT ON ${BREACH_REGISTER_RELATIONS.map(rel).join(', ')} TO ${r};`);
     out.push(`GRANT EXECUTE ON FUNCTION ${BREACH_REGISTER_FUNCTIONS.join(', ')} TO ${r};`);
+    // Access report, rectification, portability and the register of requests (art. 12-20).
+    out.push(...rightsRoleSql(role));
   }
   out.push(...lifecycleRoleSql(role, input.columns, (relation) => (privileges.get(relation)?.insert.length ?? 0) > 0));
   return out;
@@ -256,6 +259,7 @@ export function catalogSql(input: DatabaseCatalogInput): string {
     );
   }
   out.push(...lifecycleDataSql(catalog, input.columns));
+  out.push(...rightsDataSql(catalog));
   out.push('', ...ownerRightsViewGuard(), '', ...consentFunctionsSql(catalog));
   for (const role of catalog.roles) out.push('', ...roleSql(role, input));
   for (const sub of catalog.subcontractors) out.push('', ...roleSql(extractRole(sub), input, extractPrivileges(sub, input.columns)));

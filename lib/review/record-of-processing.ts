@@ -237,6 +237,8 @@ export function recordOfProcessing(config: BaselineConfig, catalog: Catalog, sta
       measures: measures ?? ASSUMED_ORGANISATIONAL_MEASURES,
     },
     acknowledgedFindings: acknowledgments(stacks),
+    /** Art. 22 decisions, profiling included, as the access report tells the person (art. 15(1)(h)). */
+    automatedDecisions: catalog.controller.automatedDecisions,
     dpia: {
       screening: dpiaScreening(config, catalog).result,
       why: 'the screening against the nine EDPB criteria, art. 35(3) and the CNIL list, each answered from the configuration, is in dpia-screening.md, and the pre-filled draft in dpia.md',
@@ -310,7 +312,7 @@ export function renderRecordOfProcessing(record: RecordOfProcessing): string {
         r.reads.join(', ') || '—',
         r.writes.join(', ') || '—',
         r.knowsExistenceOf.join(', ') || '—',
-        `${r.contactsLimitedToConsentFor ? `consenting to ${r.contactsLimitedToConsentFor}` : 'all'}${r.answersDataSubjectRequests ? '; answers access and erasure requests' : ''}`,
+        `${r.contactsLimitedToConsentFor ? `consenting to ${r.contactsLimitedToConsentFor}` : 'all'}${r.answersDataSubjectRequests ? '; answers data-subject requests (access, rectification, erasure, portability) and keeps their register (art. 12-20)' : ''}`,
       ]),
     ),
     '',
@@ -380,6 +382,9 @@ export function renderRecordOfProcessing(record: RecordOfProcessing): string {
     '',
     `DPIA screening result: ${record.dpia.screening === 'required' ? 'a DPIA is required' : record.dpia.screening === 'not-required' ? 'no DPIA is required' : 'undetermined until the DPO answers the open criteria'}; ${record.dpia.why}. What the infrastructure provides to it:`,
     '',
+    record.automatedDecisions.length === 0
+      ? '- automated decisions, profiling included (art. 22, art. 35(3)(a)): none declared (`automatedDecisions`); the access report tells each person so'
+      : `- automated decisions, profiling included (art. 22, art. 35(3)(a)): ${record.automatedDecisions.map((d) => `${d.name} (logic: ${d.logic}; consequences: ${d.consequences})`).join('; ')}`,
     ...record.dpia.fromTheInfrastructure.map((i) => `- ${i}`),
     '',
   ];

@@ -11,7 +11,7 @@ import { cidrsOverlap, isPrivateCidr, parseCidr } from './cidr';
 import { BACKUP_DEFAULTS, BREACH_DEFAULTS, DATABASE_DEFAULTS, RETENTION_DEFAULTS } from './defaults';
 import { backupChecks, backupSchema, longestRetentionDays } from './sections/backup';
 import { breachSchema } from './sections/breach';
-import { categorySchema, consentPurposeSchema, roleSchema, SPECIAL_CATEGORY_CONDITIONS, trustChecks } from './sections/catalog';
+import { categorySchema, consentPurposeSchema, explicitConsentChecks, roleSchema, SPECIAL_CATEGORY_CONDITIONS, trustChecks } from './sections/catalog';
 import { accountId, acmCertificateArn, cidr, list, type Problem, regionName, samlProviderArn, str } from './sections/common';
 import { lifecycleChecks, notesCheckSchema, retentionSchema } from './sections/retention';
 import { subcontractorChecks, subcontractorSchema, TRANSFER_MECHANISMS } from './sections/subcontractors';
@@ -265,6 +265,7 @@ function crossFieldChecks(value: unknown, ctx: z.RefinementCtx, now: (() => Date
     if (name && purposeNames.has(name)) problem(['consentPurposes', i, 'name'], 'duplicate consent purpose; each purpose is declared once');
     if (name) purposeNames.add(name);
   });
+  explicitConsentChecks(cfg, problem);
 
   const roleNames = new Set<string>();
   list(cfg.roles).forEach((role, i) => {

@@ -95,6 +95,8 @@ export function recordOfProcessing(config: BaselineConfig, catalog: Catalog, sta
     dataProtectionOfficer: config.dpo,
     purposes,
     consentPurposes: catalog.consentPurposes,
+    /** Art. 8: below this age a consent is recorded with the holder of parental responsibility (the database refuses it otherwise). */
+    digitalConsentAge: catalog.consentAge,
     categoriesOfDataSubjects: config.dataSubjects,
     categoriesOfData: catalog.categories.map((c) => ({
       name: c.name,
@@ -103,6 +105,7 @@ export function recordOfProcessing(config: BaselineConfig, catalog: Catalog, sta
       legalBasis: c.legalBasis,
       special: c.special,
       specialCategoryCondition: c.specialCategoryCondition,
+      restsOnExplicitConsentFor: c.consentPurpose,
       retention: years(c.retentionDays),
       retentionDays: c.retentionDays,
     })),
@@ -176,7 +179,9 @@ export function renderRecordOfProcessing(record: RecordOfProcessing): string {
     '',
     table(['Purpose', 'Categories of data', 'Legal basis (art. 6)'], record.purposes.map((p) => [p.purpose, p.categories.join(', '), p.legalBases.join(', ')])),
     '',
-    record.consentPurposes.length > 0 ? `Purposes a contact can consent to, each recorded in the consent ledger: ${record.consentPurposes.map((p) => `${p.name} (${p.description})`).join('; ')}.` : '',
+    record.consentPurposes.length > 0 ? `Purposes a contact can consent to, each recorded in the consent ledger: ${record.consentPurposes.map((p) => `${p.name}${p.explicit ? ' [explicit consent]' : ''} (${p.description})`).join('; ')}.` : '',
+    '',
+    `Special categories stored only under an explicit consent in force for their purpose, removed when it is withdrawn (art. 9(2)(a), 7(3)): ${record.categoriesOfData.filter((c) => c.restsOnExplicitConsentFor).map((c) => `${c.name} (purpose ${c.restsOnExplicitConsentFor})`).join(', ') || 'none'}. Children (art. 8): below ${record.digitalConsentAge.digitalConsentAge}, the age of digital consent in ${record.digitalConsentAge.country}, a consent is recorded with the holder of parental responsibility; the ledger records the age and how it was established.`,
     '',
     '## Categories of data subjects and of personal data (art. 30(1)(c))',
     '',

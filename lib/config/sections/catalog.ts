@@ -149,14 +149,14 @@ export function explicitConsentChecks(cfg: any, problem: Problem): void {
     }
     if (purpose === undefined) return;
     if (!onConsent) {
-      problem(['categories', i, 'consentPurpose'], `only a special category whose specialCategoryCondition is explicit-consent rests on a consent purpose; got ${JSON.stringify(purpose)}: remove it, or set specialCategoryCondition to explicit-consent`);
+      problem(['categories', i, 'consentPurpose'], 'only a special category whose specialCategoryCondition is explicit-consent rests on a consent purpose: remove it, or set specialCategoryCondition to explicit-consent');
       return;
     }
     const j = purposes.findIndex((p) => p?.name === purpose);
     if (j < 0) {
-      problem(['categories', i, 'consentPurpose'], `unknown consent purpose ${JSON.stringify(purpose)}; declared consentPurposes: ${names.join(', ') || '(none)'}`);
+      problem(['categories', i, 'consentPurpose'], `unknown consent purpose; declared consentPurposes: ${names.join(', ') || '(none)'}`);
     } else if (purposes[j]?.explicit !== true) {
-      problem(['categories', i, 'consentPurpose'], `consent purpose ${JSON.stringify(purpose)} is not explicit; a special category needs an explicit consent (art. 9(2)(a)): set consentPurposes[${j}].explicit to true`);
+      problem(['categories', i, 'consentPurpose'], `the purpose is not explicit; a special category needs an explicit consent (art. 9(2)(a)): set consentPurposes[${j}].explicit to true`);
     }
   });
 }

@@ -85,7 +85,7 @@ export const DEFAULT_NOTE_TERMS: NoteTermLists = {
       'femme de couleur', "d'origine étrangère", 'sans papiers', 'sans-papiers',
       // Nationality and origin, proxies of ethnic origin ("nationalité chinoise", "il est arabe").
       'nationalité*', 'origine ethnique', "d'origine arabe", "d'origine africaine", "d'origine asiatique",
-      "d'origine chinoise", "d'origine maghrébine", "d'origine juive", "d'origine immigrée", "issu de l'immigration",
+      "d'origine chinoise", "d'origine immigrée", "issu de l'immigration",
       "issue de l'immigration", 'est arabe', 'sont arabes', 'est rebeu',
     ],
     en: [

@@ -1,5 +1,5 @@
 import type { AccessRole, Catalog } from '../catalog/catalog';
-import { lit, q } from './login-role';
+import { doBlock, lit, q } from './login-role';
 import { HOLD_COLUMN } from './lifecycle-sql';
 import { relationOf, SchemaColumn } from './schema-columns';
 
@@ -18,7 +18,11 @@ export const FREETEXT_TRIGGER = 'check_freetext';
 
 const rel = (relation: string) => relation.split('.').map(q).join('.');
 
-/** True when the schema has the consent rules of migration 0008 (crm.consents.explicit is tagged). */
+/**
+ * True when the schema has the consent rules of migration 0008 (crm.consents.explicit is tagged).
+ * The SQL below also checks the database itself: the catalog SQL of a newer
+ * kit may meet a database whose migrations stop before 0008.
+ */
 export function hasConsentRulesSchema(columns: readonly SchemaColumn[]): boolean {
   return columns.some((c) => relationOf(c) === 'crm.consents' && c.column === 'explicit');
 }
@@ -64,39 +68,43 @@ export function consentDataSql(catalog: Catalog, columns: readonly SchemaColumn[
   if (!hasConsentRulesSchema(columns)) return [];
   const { country, digitalConsentAge } = catalog.consentAge;
   const bound = catalog.categories.filter((c) => c.consentPurpose);
-  const out = [
-    '',
+  const body = [
+    `-- Consent purposes that need an explicit consent (consentPurposes[].explicit).`,
+    ...catalog.consentPurposes.map((p) => `UPDATE "crm"."purposes" SET "explicit" = ${p.explicit} WHERE "name" = ${lit(p.name)};`),
     `-- Art. 8(1): the age of digital consent in ${country} (organisation.country): ${digitalConsentAge}.`,
     `INSERT INTO "gdpr"."consent_settings" ("singleton", "country", "digital_consent_age") VALUES (true, ${lit(country)}, ${digitalConsentAge})`,
     '  ON CONFLICT ("singleton") DO UPDATE SET "country" = EXCLUDED."country", "digital_consent_age" = EXCLUDED."digital_consent_age";',
-    '',
     '-- Art. 9(2)(a): special categories stored only under an explicit consent in force for their purpose.',
     'DELETE FROM "gdpr"."explicit_consent_categories";',
   ];
   if (bound.length > 0) {
-    out.push(
+    body.push(
       `INSERT INTO "gdpr"."explicit_consent_categories" ("category", "purpose") VALUES\n  ${bound.map((c) => `(${lit(c.name)}, ${lit(c.consentPurpose as string)})`).join(',\n  ')};`,
     );
   }
   const guarded = explicitConsentTables(catalog, columns);
   const freetext = freetextColumns(columns);
   for (const table of categoryTables(columns)) {
-    out.push(`DROP TRIGGER IF EXISTS ${q(EXPLICIT_CONSENT_TRIGGER)} ON ${rel(table)};`);
+    body.push(`DROP TRIGGER IF EXISTS ${q(EXPLICIT_CONSENT_TRIGGER)} ON ${rel(table)};`);
     if (guarded.has(table)) {
-      out.push(`CREATE TRIGGER ${q(EXPLICIT_CONSENT_TRIGGER)} BEFORE INSERT OR UPDATE ON ${rel(table)} FOR EACH ROW EXECUTE FUNCTION "gdpr"."require_explicit_consent"();`);
+      body.push(`CREATE TRIGGER ${q(EXPLICIT_CONSENT_TRIGGER)} BEFORE INSERT OR UPDATE ON ${rel(table)} FOR EACH ROW EXECUTE FUNCTION "gdpr"."require_explicit_consent"();`);
     }
   }
-  out.push('', '-- The notes check on every free-text column (comment freetext) outside crm.notes, which holds for review instead.');
+  body.push('-- The notes check on every free-text column (comment freetext) outside crm.notes, which holds for review instead.');
   for (const table of categoryTables(columns)) {
-    out.push(`DROP TRIGGER IF EXISTS ${q(FREETEXT_TRIGGER)} ON ${rel(table)};`);
+    body.push(`DROP TRIGGER IF EXISTS ${q(FREETEXT_TRIGGER)} ON ${rel(table)};`);
     const cols = freetext.get(table);
     if (cols) {
-      out.push(
+      body.push(
         `CREATE TRIGGER ${q(FREETEXT_TRIGGER)} BEFORE INSERT OR UPDATE OF ${cols.map(q).join(', ')} ON ${rel(table)} FOR EACH ROW EXECUTE FUNCTION "gdpr"."check_freetext"(${cols.map(lit).join(', ')});`,
       );
     }
   }
-  return out;
+  return [
+    '',
+    '-- The rules of consent (art. 7, 8, 9(2)(a)) and the notes check on free-text columns, once the schema has them.',
+    doBlock(`BEGIN\n  IF to_regclass('gdpr.consent_settings') IS NULL THEN\n    RETURN;\n  END IF;\n  ${body.join('\n  ')}\nEND`),
+  ];
 }
 
 /**
@@ -110,7 +118,11 @@ export function consentRoleSql(role: AccessRole, columns: readonly SchemaColumn[
   const writes = new Set(role.writes.map((c) => c.name));
   if (columns.some((c) => c.freetext && writes.has(c.category as string))) out.push(`GRANT EXECUTE ON FUNCTION "crm"."note_check"(text) TO ${q(role.name)};`);
   if (role.dataSubjectRights) {
-    out.push(`GRANT SELECT ON "gdpr"."consent_settings", "gdpr"."explicit_consent_categories", "gdpr"."withdrawal_erasures" TO ${q(role.name)};`);
+    out.push(
+      doBlock(
+        `BEGIN\n  IF to_regclass('gdpr.withdrawal_erasures') IS NOT NULL THEN\n    GRANT SELECT ON "gdpr"."consent_settings", "gdpr"."explicit_consent_categories", "gdpr"."withdrawal_erasures" TO ${q(role.name)};\n  END IF;\nEND`,
+      ),
+    );
   }
   return out;
 }

@@ -110,7 +110,7 @@ export function consentDataSql(catalog: Catalog, columns: readonly SchemaColumn[
 /**
  * What a role may do with the consent rules: a role that writes a free-text
  * column may check a text first (crm.note_check, the same check as the
- * triggers); the DPO reads the settings and what withdrawals removed.
+ * triggers); the DPO reads the settings and what withdrawals removed, and counts the special-category rows without their explicit consent (stored before the rule).
  */
 export function consentRoleSql(role: AccessRole, columns: readonly SchemaColumn[]): string[] {
   if (!hasConsentRulesSchema(columns)) return [];
@@ -120,7 +120,7 @@ export function consentRoleSql(role: AccessRole, columns: readonly SchemaColumn[
   if (role.dataSubjectRights) {
     out.push(
       doBlock(
-        `BEGIN\n  IF to_regclass('gdpr.withdrawal_erasures') IS NOT NULL THEN\n    GRANT SELECT ON "gdpr"."consent_settings", "gdpr"."explicit_consent_categories", "gdpr"."withdrawal_erasures" TO ${q(role.name)};\n  END IF;\nEND`,
+        `BEGIN\n  IF to_regclass('gdpr.withdrawal_erasures') IS NOT NULL THEN\n    GRANT SELECT ON "gdpr"."consent_settings", "gdpr"."explicit_consent_categories", "gdpr"."withdrawal_erasures" TO ${q(role.name)};\n    GRANT EXECUTE ON FUNCTION "gdpr"."unconsented_special_data"() TO ${q(role.name)};\n  END IF;\nEND`,
       ),
     );
   }

@@ -185,6 +185,32 @@ describe('withdrawing the explicit consent removes the data at once', () => {
   });
 });
 
+describe('rows stored before the rule are shown to the DPO, never silently kept or deleted', () => {
+  test('the DPO counts special-category rows without their explicit consent; staff roles cannot ask', async () => {
+    const count = async () =>
+      as('dpo', async (c) => (await c.query("SELECT relation, category, purpose, row_count::int AS n FROM gdpr.unconsented_special_data() ORDER BY relation")).rows);
+    const before = await count();
+    expect(before.map((r) => r.relation)).toEqual(['crm.accessibility', 'crm.special_diet']);
+    // A row from before the migration, or a restore: below the triggers, as storage.
+    const id = await contact();
+    await db.superuser.query('BEGIN');
+    await db.superuser.query('SET LOCAL session_replication_role = replica');
+    await db.superuser.query("INSERT INTO crm.special_diet (contact_id, detail) VALUES ($1, 'legacy detail')", [id]);
+    await db.superuser.query('COMMIT');
+    const after = await count();
+    const diet = (rows: typeof before) => rows.find((r) => r.relation === 'crm.special_diet')!.n;
+    expect(diet(after)).toBe(diet(before) + 1);
+    expect(JSON.stringify(after)).not.toMatch(/legacy detail/);
+    // It cannot be changed until the consent is collected.
+    await expect(as('sales', (c) => c.query("UPDATE crm.special_diet SET detail = 'other' WHERE contact_id = $1", [id]))).rejects.toThrow(/no explicit consent/);
+    await explicitConsent(id, 'special_diet');
+    expect(diet(await count())).toBe(diet(before));
+    for (const role of ['sales', 'marketing', 'accounting']) {
+      await expect(as(role, (c) => c.query('SELECT * FROM gdpr.unconsented_special_data()'))).rejects.toThrow(/permission denied/);
+    }
+  });
+});
+
 describe('the ledger records how old the person was and how that was known (art. 8)', () => {
   const record = (role: string, id: string, columns: string, values: string) =>
     as(role, (c) => c.query(`INSERT INTO crm.consents (contact_id, purpose, source, proof_reference, ${columns}) VALUES ($1, 'newsletter', 'web form', $2, ${values})`, [id, `p-${++serial}`]));

@@ -137,6 +137,38 @@ END
 $$;
 CREATE TRIGGER erase_on_withdrawal AFTER UPDATE OF withdrawn_at ON crm.consents FOR EACH ROW EXECUTE FUNCTION gdpr.erase_on_withdrawal();
 
+-- Rows stored before this migration (or restored) may hold a category on
+-- explicit consent without one in force: the migration deletes nothing, it
+-- shows the DPO how many there are, per table, to collect the consent or
+-- erase them. Counts only.
+CREATE FUNCTION gdpr.unconsented_special_data()
+RETURNS TABLE (relation text, category text, purpose text, row_count bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+  r record;
+  any_set text;
+BEGIN
+  FOR r IN
+    SELECT cc.schema_name, cc.table_name, cc.category, e.purpose, ck.column_name AS key_column,
+           array_agg(cc.column_name ORDER BY cc.column_name) AS columns
+    FROM gdpr.category_columns cc
+    JOIN gdpr.explicit_consent_categories e ON e.category = cc.category
+    JOIN gdpr.contact_keys ck ON (ck.schema_name, ck.table_name) = (cc.schema_name, cc.table_name)
+    GROUP BY cc.schema_name, cc.table_name, cc.category, e.purpose, ck.column_name
+    ORDER BY cc.schema_name, cc.table_name, cc.category
+  LOOP
+    SELECT string_agg(format('t.%I IS NOT NULL', col), ' OR ') INTO any_set FROM unnest(r.columns) AS col;
+    relation := r.schema_name || '.' || r.table_name;
+    category := r.category;
+    purpose := r.purpose;
+    EXECUTE format('SELECT count(*) FROM %I.%I t WHERE (%s) AND NOT gdpr.has_explicit_consent(t.%I, $1)', r.schema_name, r.table_name, any_set, r.key_column)
+      INTO row_count USING r.purpose;
+    RETURN NEXT;
+  END LOOP;
+END
+$$;
+
 ----------------------------------------------------------------- 2. children
 
 -- The member state's age of digital consent (art. 8(1)), from
@@ -271,5 +303,6 @@ $$;
 REVOKE ALL ON FUNCTION gdpr.has_explicit_consent(uuid, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION gdpr.require_explicit_consent() FROM PUBLIC;
 REVOKE ALL ON FUNCTION gdpr.erase_on_withdrawal() FROM PUBLIC;
+REVOKE ALL ON FUNCTION gdpr.unconsented_special_data() FROM PUBLIC;
 REVOKE ALL ON FUNCTION crm.guard_consent_rules() FROM PUBLIC;
 REVOKE ALL ON FUNCTION gdpr.check_freetext() FROM PUBLIC;

@@ -1,6 +1,7 @@
 import type { BaselineConfig, TransferMechanism } from '../config/schema';
 import { permittedRegions } from '../config/schema';
 import { KIT_EXTRACT_USER_PREFIX } from '../config/database-names';
+import { digitalConsentAge } from '../config/consent-age';
 import { DEFAULT_ALLOWED_PHRASES, DEFAULT_NOTE_TERMS, NOTE_CATEGORIES, NOTE_LANGUAGES, NoteCategory, NoteLanguage } from '../config/note-terms';
 
 /**
@@ -31,6 +32,8 @@ export interface DataCategory {
   /** True for art. 9 special categories. */
   readonly special: boolean;
   readonly specialCategoryCondition?: string;
+  /** The explicit consent purpose a special category on explicit consent rests on (art. 9(2)(a)). */
+  readonly consentPurpose?: string;
 }
 
 export interface AccessRole {
@@ -93,6 +96,16 @@ export function noteTermsOf(config: Pick<BaselineConfig, 'notesCheck'>): NoteTer
 export interface ConsentPurpose {
   readonly name: string;
   readonly description: string;
+  /** Needs an explicit consent (art. 9(2)(a)): every consent for it is recorded as explicit. */
+  readonly explicit: boolean;
+}
+
+/** Art. 8: consent of children, as the organisation's member state sets it. */
+export interface ConsentAgeSettings {
+  /** organisation.country (ISO 3166 two-letter code). */
+  readonly country: string;
+  /** Below this age a consent needs the holder of parental responsibility (lib/config/consent-age.ts). */
+  readonly digitalConsentAge: number;
 }
 
 /** Prefix of the database user a processor's extract job signs in as. */
@@ -156,6 +169,7 @@ export class Catalog {
   readonly categories: readonly DataCategory[];
   readonly roles: readonly AccessRole[];
   readonly consentPurposes: readonly ConsentPurpose[];
+  readonly consentAge: ConsentAgeSettings;
   readonly access: AccessSettings;
   readonly subcontractors: readonly Subcontractor[];
   readonly lifecycle: LifecycleSettings;
@@ -178,6 +192,7 @@ export class Catalog {
       legalHold: c.legalHold,
       special: c.sensitivity === 'special',
       specialCategoryCondition: c.specialCategoryCondition,
+      consentPurpose: c.consentPurpose,
     }));
     this.byName = new Map(this.categories.map((c) => [c.name, c]));
     this.roles = config.roles.map((r) => ({
@@ -193,7 +208,8 @@ export class Catalog {
       recontact: r.recontact,
       trustedPrincipalArns: [...r.trustedPrincipalArns],
     }));
-    this.consentPurposes = config.consentPurposes.map((p) => ({ name: p.name, description: p.description }));
+    this.consentPurposes = config.consentPurposes.map((p) => ({ name: p.name, description: p.description, explicit: p.explicit }));
+    this.consentAge = { country: config.organisation.country, digitalConsentAge: digitalConsentAge(config.organisation.country) };
     this.access = {
       maxSessionHours: config.access.maxSessionHours,
       mfaMaxAgeSeconds: config.access.mfaMaxAgeSeconds,

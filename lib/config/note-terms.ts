@@ -31,6 +31,8 @@ export const NOTE_CATEGORIES = {
   sexual_orientation: 'sex life or sexual orientation',
   criminal_record: 'criminal convictions and offences',
   insult: 'insult or disparaging remark',
+  age_judgement: 'age-related judgement',
+  solvency_or_neighbourhood: 'solvency or neighbourhood judgement',
 } as const;
 
 export type NoteCategory = keyof typeof NOTE_CATEGORIES;
@@ -63,10 +65,17 @@ export const DEFAULT_NOTE_TERMS: NoteTermLists = {
       'religion*', 'religieu*', 'catholique*', 'protestant*', 'musulman*', 'islam*', 'juif', 'juive*', 'juifs',
       'judaïsme', 'bouddhis*', 'hindou*', 'athée*', 'pratiquant*', 'mosquée*', 'synagogue*', 'ramadan', 'halal',
       'casher', 'kasher', 'témoin de Jéhovah', 'témoins de Jéhovah', 'évangélique*',
+      // Eating habits that reveal a belief, said of a person ("ne mange pas de porc", "mange végétarien").
+      'mange pas de porc', 'mange jamais de porc', 'mange pas de viande', 'mange végétarien', 'mange végan',
+      'mange vegan', 'il est végétarien', 'elle est végétarienne', 'il est végan', 'elle est végane', 'il est vegan',
+      'elle est vegan', "boit pas d'alcool", "boit jamais d'alcool", 'fait le carême', 'fait le jeûne',
     ],
     en: [
       'religion*', 'religious*', 'catholic*', 'protestant*', 'muslim*', 'moslem*', 'islam*', 'jew', 'jews', 'jewish',
       'judaism', 'buddhis*', 'hindu*', 'atheis*', 'mosque*', 'synagogue*', 'kosher', "Jehovah's Witness*", 'evangelical*',
+      "doesn't eat pork", 'does not eat pork', 'eats no pork', 'no pork for him', 'no pork for her', 'he is vegetarian',
+      'she is vegetarian', 'is a vegetarian', 'he is vegan', 'she is vegan', 'is a vegan', 'eats vegetarian',
+      "doesn't drink alcohol", 'does not drink alcohol',
     ],
   },
   ethnic_origin: {
@@ -74,10 +83,16 @@ export const DEFAULT_NOTE_TERMS: NoteTermLists = {
       'ethnie*', 'ethnique*', 'racial*', 'raciale*', 'maghrébin*', 'beur', 'beurette*', 'rebeu*', 'renoi*', 'gitan*',
       'basané*', 'type asiatique', 'type africain', 'type maghrébin', 'personne de couleur', 'homme de couleur',
       'femme de couleur', "d'origine étrangère", 'sans papiers', 'sans-papiers',
+      // Nationality and origin, proxies of ethnic origin ("nationalité chinoise", "il est arabe").
+      'nationalité*', 'origine ethnique', "d'origine arabe", "d'origine africaine", "d'origine asiatique",
+      "d'origine chinoise", "d'origine immigrée", "issu de l'immigration",
+      "issue de l'immigration", 'est arabe', 'sont arabes', 'est rebeu',
     ],
     en: [
       'ethnic*', 'racial*', 'of colour', 'of color', 'black man', 'black woman', 'white man', 'white woman',
       'asian-looking', 'looks asian', 'arab-looking', 'looks arab', 'gypsy', 'gypsies', 'illegal immigrant*',
+      'nationality', 'nationalities', 'ethnic origin', 'arab origin', 'african origin', 'asian origin', 'chinese origin',
+      'foreign origin', 'is arab', 'is an arab',
     ],
   },
   political_opinion: {
@@ -134,6 +149,28 @@ export const DEFAULT_NOTE_TERMS: NoteTermLists = {
     en: [
       'idiot*', 'stupid', 'moron*', 'imbecile*', 'dumb', 'bitch*', 'bastard*', 'asshole*', 'arsehole*', 'jerk',
       'loser*', 'retarded', 'cheapskate*', 'ugly', 'creep', 'creepy', 'nutcase', 'psycho', 'fatso', 'hysterical',
+    ],
+  },
+  // Judgements of age (age discrimination; "sénile" is also a health judgement).
+  age_judgement: {
+    fr: [
+      'très âgé', 'très âgée', 'très âgés', 'très âgées', 'trop âgé', 'trop âgée', 'trop âgés', 'trop âgées', 'sénile*', 'sénilité', 'gâteux', 'gâteuse', 'gâteuses', 'radote', 'radoteu*', 'vieillard*',
+      'sucre les fraises', 'vieux schnock', 'vieille peau', 'papy gâteux', 'mamie gâteuse',
+    ],
+    en: ['senile', 'senility', 'doddering', 'old fart', 'old geezer', 'gaga'],
+  },
+  // Judgements of solvency or of where someone lives: what a note must not decide on.
+  solvency_or_neighbourhood: {
+    fr: [
+      'insolvable*', 'surendetté*', 'surendettement', 'fiché Banque de France', 'fiché à la Banque de France',
+      'interdit bancaire', 'interdite bancaire', 'mauvais payeur', 'mauvaise payeuse', 'mauvais payeurs', 'cas social',
+      'cas sociaux', 'cassos', 'habite en banlieue', 'habite dans une cité', 'habite en cité', 'vit en banlieue',
+      'vit dans une cité', 'banlieusard*', 'quartier sensible', 'quartiers sensibles', 'quartier difficile',
+      'quartiers difficiles', 'zonard*', 'racaille*', 'au RSA', 'vit des aides',
+    ],
+    en: [
+      'insolvent', 'insolvency', 'bad payer', 'deadbeat*', 'on benefits', 'on welfare', 'welfare case', 'lives in the projects',
+      'rough neighbourhood', 'rough neighborhood', 'rough area', 'ghetto', 'trailer trash', 'white trash', 'chav', 'chavs',
     ],
   },
 };

@@ -12,7 +12,7 @@ import { BACKUP_DEFAULTS, BREACH_DEFAULTS, DATABASE_DEFAULTS, RECORD_DEFAULTS, R
 import { backupChecks, backupSchema, longestRetentionDays } from './sections/backup';
 import { breachSchema } from './sections/breach';
 import { dpiaChecks, dpiaSchema } from './sections/dpia';
-import { categorySchema, consentPurposeSchema, roleSchema, SPECIAL_CATEGORY_CONDITIONS, trustChecks } from './sections/catalog';
+import { categorySchema, consentPurposeSchema, explicitConsentChecks, roleSchema, SPECIAL_CATEGORY_CONDITIONS, trustChecks } from './sections/catalog';
 import { accountId, acmCertificateArn, cidr, list, type Problem, regionName, samlProviderArn, str } from './sections/common';
 import { externalProcessorSchema, jointControllerSchema, organisationContact, recordChecks, recordSchema, representativeSchema } from './sections/record';
 import { lifecycleChecks, notesCheckSchema, retentionSchema } from './sections/retention';
@@ -295,6 +295,7 @@ function crossFieldChecks(value: unknown, ctx: z.RefinementCtx, now: (() => Date
     if (name && purposeNames.has(name)) problem(['consentPurposes', i, 'name'], 'duplicate consent purpose; each purpose is declared once');
     if (name) purposeNames.add(name);
   });
+  explicitConsentChecks(cfg, problem);
 
   const roleNames = new Set<string>();
   list(cfg.roles).forEach((role, i) => {

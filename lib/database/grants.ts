@@ -1,5 +1,6 @@
 import type { AccessRole, Catalog, Subcontractor } from '../catalog/catalog';
 import { auditSql } from './audit-sql';
+import { consentDataSql, consentRoleSql } from './consent-sql';
 import { lifecycleDataSql, lifecycleRoleSql, purgeUserSql, rowVisibility } from './lifecycle-sql';
 import { doBlock, loginRoleSql } from './login-role';
 import { rightsDataSql, rightsRoleSql } from './rights-sql';
@@ -186,6 +187,7 @@ function roleSql(role: AccessRole, input: DatabaseCatalogInput, privileges = rol
     out.push(...rightsRoleSql(role));
   }
   out.push(...lifecycleRoleSql(role, input.columns, (relation) => (privileges.get(relation)?.insert.length ?? 0) > 0));
+  out.push(...consentRoleSql(role, input.columns));
   return out;
 }
 
@@ -260,6 +262,7 @@ export function catalogSql(input: DatabaseCatalogInput): string {
   }
   out.push(...lifecycleDataSql(catalog, input.columns));
   out.push(...rightsDataSql(catalog));
+  out.push(...consentDataSql(catalog, input.columns));
   out.push('', ...ownerRightsViewGuard(), '', ...consentFunctionsSql(catalog));
   for (const role of catalog.roles) out.push('', ...roleSql(role, input));
   for (const sub of catalog.subcontractors) out.push('', ...roleSql(extractRole(sub), input, extractPrivileges(sub, input.columns)));

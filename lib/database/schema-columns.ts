@@ -6,7 +6,10 @@ import type { Migration } from './migrations';
  *   `category:<name>;identifying` when the column on its own names or
  *   reaches the person (a name, an e-mail address, a phone number, a postal
  *   address, free text people write): a pseudonymised extract never
- *   carries a category that has such a column
+ *   carries a category that has such a column; `;freetext` when people type
+ *   what they like there (a note, a job title, the source of a consent): the
+ *   database runs the notes check on every value written to it. Attributes
+ *   come in any order, each at most once.
  * - `flag`: whether a special category holds data for the contact, not the detail (`flag:<name>`)
  * - `key`: a reference to a contact, supplied by whoever writes the row (`key`)
  * - `structural`: set by the database (ids, timestamps, authors) (`structural`)
@@ -24,15 +27,19 @@ export interface SchemaColumn {
   readonly category?: string;
   /** The column identifies the person directly (`;identifying`); only `category` columns can. */
   readonly identifying: boolean;
+  /** People type free text there (`;freetext`): the notes check runs on every value written; only `category` columns can. */
+  readonly freetext: boolean;
   /** The migration that gave the column its comment, `NNNN_name.sql`. */
   readonly taggedIn: string;
 }
 
-/** The one attribute a category column can carry after `;`. */
+/** The attributes a category column can carry after `;`. */
 export const IDENTIFYING = 'identifying';
+export const FREETEXT = 'freetext';
+const ATTRIBUTES: readonly string[] = [IDENTIFYING, FREETEXT];
 
 const COMMENT = /COMMENT ON COLUMN\s+([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\s+IS\s+'([^']*)'/gi;
-const GRAMMAR = `category:<name>, category:<name>;${IDENTIFYING}, flag:<name>, key or structural`;
+const GRAMMAR = `category:<name>, category:<name>;${IDENTIFYING}, category:<name>;${FREETEXT} (or both), flag:<name>, key or structural`;
 
 /** Every tagged column of the schema, in migration order; later comments replace earlier ones. */
 export function schemaColumns(migrations: readonly Migration[]): SchemaColumn[] {
@@ -49,14 +56,16 @@ export function schemaColumns(migrations: readonly Migration[]): SchemaColumn[] 
       if ((kind === 'category' || kind === 'flag') !== (category !== undefined && category !== '')) {
         throw new Error(`column ${where}: '${kind}' ${kind === 'category' || kind === 'flag' ? 'needs' : 'takes no'} a category name; got '${comment}'`);
       }
-      if (attributes.length > 1 || (attributes.length === 1 && attributes[0] !== IDENTIFYING)) {
-        throw new Error(`column ${where}: the only attribute after ';' is ${IDENTIFYING}; got '${comment}'`);
+      const unknown = attributes.filter((a) => !ATTRIBUTES.includes(a));
+      if (unknown.length > 0 || new Set(attributes).size !== attributes.length) {
+        throw new Error(`column ${where}: the attributes after ';' are ${ATTRIBUTES.join(' and ')}, each at most once; got '${comment}'`);
       }
-      const identifying = attributes.length === 1;
-      if (identifying && kind !== 'category') {
-        throw new Error(`column ${where}: only a category column can be ${IDENTIFYING} (a ${kind} column holds no personal data of its own); got '${comment}'`);
+      if (attributes.length > 0 && kind !== 'category') {
+        throw new Error(`column ${where}: only a category column can be ${attributes.join(' or ')} (a ${kind} column holds no personal data of its own); got '${comment}'`);
       }
-      columns.set(`${schema}.${table}.${column}`, { schema, table, column, kind: kind as ColumnKind, category, identifying, taggedIn: file });
+      const identifying = attributes.includes(IDENTIFYING);
+      const freetext = attributes.includes(FREETEXT);
+      columns.set(`${schema}.${table}.${column}`, { schema, table, column, kind: kind as ColumnKind, category, identifying, freetext, taggedIn: file });
     }
   }
   return [...columns.values()];

@@ -185,6 +185,8 @@ export function recordOfProcessing(config: BaselineConfig, catalog: Catalog, sta
     purposes,
     activities,
     consentPurposes: catalog.consentPurposes,
+    /** Art. 8: below this age a consent is recorded with the holder of parental responsibility (the database refuses it otherwise). */
+    digitalConsentAge: catalog.consentAge,
     categoriesOfDataSubjects: config.dataSubjects,
     categoriesOfData: catalog.categories.map((c) => ({
       name: c.name,
@@ -193,6 +195,7 @@ export function recordOfProcessing(config: BaselineConfig, catalog: Catalog, sta
       legalBasis: c.legalBasis,
       special: c.special,
       specialCategoryCondition: c.specialCategoryCondition,
+      restsOnExplicitConsentFor: c.consentPurpose,
       retention: years(c.retentionDays),
       retentionDays: c.retentionDays,
     })),
@@ -282,7 +285,9 @@ export function renderRecordOfProcessing(record: RecordOfProcessing): string {
     '## Processing activities (art. 30(1)(b)-(f)), one per purpose',
     '',
     `Categories of data subjects of every activity (art. 30(1)(c)): ${record.categoriesOfDataSubjects.join(', ')}.`,
-    record.consentPurposes.length > 0 ? `Purposes a contact can consent to, each recorded in the consent ledger: ${record.consentPurposes.map((p) => `${p.name} (${p.description})`).join('; ')}.` : '',
+    record.consentPurposes.length > 0 ? `Purposes a contact can consent to, each recorded in the consent ledger: ${record.consentPurposes.map((p) => `${p.name}${p.explicit ? ' [explicit consent]' : ''} (${p.description})`).join('; ')}.` : '',
+    '',
+    `Special categories stored only under an explicit consent in force for their purpose, removed when it is withdrawn (art. 9(2)(a), 7(3)): ${record.categoriesOfData.filter((c) => c.restsOnExplicitConsentFor).map((c) => `${c.name} (purpose ${c.restsOnExplicitConsentFor})`).join(', ') || 'none'}. Children (art. 8): below ${record.digitalConsentAge.digitalConsentAge}, the age of digital consent in ${record.digitalConsentAge.country}, a consent is recorded with the holder of parental responsibility; the ledger records the age and how it was established.`,
     '',
     ...record.activities.flatMap((a) => [
       `### Activity ${a.id}: ${a.purpose}`,

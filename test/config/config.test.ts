@@ -102,6 +102,42 @@ describe('a bad configuration is refused with one line per problem naming field,
     );
   });
 
+  describe('a special category on explicit consent names the explicit purpose it rests on (art. 9(2)(a))', () => {
+    test('the reference configuration binds special_diet and accessibility to explicit purposes of their own', () => {
+      const cfg = loadConfigFile(DEFAULT_CONFIG_PATH);
+      expect(cfg.categories.filter((c) => c.consentPurpose).map((c) => [c.name, c.consentPurpose])).toEqual([
+        ['special_diet', 'special_diet'],
+        ['accessibility', 'accessibility'],
+      ]);
+      expect(cfg.consentPurposes.filter((p) => p.explicit).map((p) => p.name)).toEqual(['special_diet', 'accessibility']);
+      expect(cfg.consentPurposes.find((p) => p.name === 'newsletter')?.explicit).toBe(false);
+    });
+
+    test('missing: one line naming the field and the purposes to choose from', () => {
+      expect(withChange((c) => delete c.categories[6].consentPurpose)).toEqual([
+        'categories[6].consentPurpose: special_diet rests on explicit consent (art. 9(2)(a)): name the consent purpose it rests on, one of consentPurposes: newsletter, events, special_diet, accessibility',
+      ]);
+    });
+
+    test('an undeclared purpose', () => {
+      expect(withChange((c) => (c.categories[6].consentPurpose = 'diet'))).toEqual([
+        'categories[6].consentPurpose: unknown consent purpose; declared consentPurposes: newsletter, events, special_diet, accessibility; got "diet"',
+      ]);
+    });
+
+    test('a purpose that is not explicit', () => {
+      expect(withChange((c) => (c.categories[6].consentPurpose = 'newsletter'))).toEqual([
+        'categories[6].consentPurpose: the purpose is not explicit; a special category needs an explicit consent (art. 9(2)(a)): set consentPurposes[0].explicit to true; got "newsletter"',
+      ]);
+    });
+
+    test('on a category that does not rest on explicit consent', () => {
+      expect(withChange((c) => (c.categories[0].consentPurpose = 'newsletter'))).toEqual([
+        'categories[0].consentPurpose: only a special category whose specialCategoryCondition is explicit-consent rests on a consent purpose: remove it, or set specialCategoryCondition to explicit-consent; got "newsletter"',
+      ]);
+    });
+  });
+
   test('a role granted a special category without a declared need', () => {
     expect(withChange((c) => c.roles[2].reads.push('special_diet'))).toContainEqual(
       expect.stringMatching(/^roles\[2\]\.specialCategoryJustification: this role reads or writes a special category \(art\. 9\)/),
@@ -129,7 +165,7 @@ describe('a bad configuration is refused with one line per problem naming field,
 
   test('a role bound to an undeclared consent purpose', () => {
     expect(withChange((c) => (c.roles[0].consentPurpose = 'sms'))).toContainEqual(
-      'roles[0].consentPurpose: unknown consent purpose; declared consentPurposes: newsletter, events; got "sms"',
+      'roles[0].consentPurpose: unknown consent purpose; declared consentPurposes: newsletter, events, special_diet, accessibility; got "sms"',
     );
   });
 

@@ -5,6 +5,7 @@ import { APPEND_ONLY_RELATIONS } from '../../lib/database/grants';
 import { migrate } from '../../lib/database/migrator';
 import { defaultConfig } from '../helpers/reference';
 import { startPostgres, TestDatabase } from '../helpers/postgres';
+import { recordExplicitConsent } from '../helpers/consent';
 
 const catalog = Catalog.fromConfig(defaultConfig());
 let db: TestDatabase;
@@ -103,6 +104,7 @@ describe('accounting knows there is a special menu, never which one', () => {
   let guest: Contact;
   beforeAll(async () => {
     guest = await newContact('guest.menu@example.fr');
+    await recordExplicitConsent(admin, guest.id, ['special_diet']);
     await admin.query("INSERT INTO crm.special_diet (contact_id, detail) VALUES ($1, 'halal')", [guest.id]);
     await admin.query("INSERT INTO crm.bookings (contact_id, arrival, departure, amount_cents) VALUES ($1, '2026-12-01', '2026-12-03', 42000)", [guest.id]);
   });
@@ -168,6 +170,7 @@ describe('the DPO answers access and erasure requests', () => {
     subject = await newContact('subject@example.fr', ['newsletter', 'events']);
     await admin.query("INSERT INTO crm.notes (contact_id, body) VALUES ($1, 'Prefers a quiet room facing the courtyard.')", [subject.id]);
     await admin.query("INSERT INTO crm.bookings (contact_id, arrival, departure, amount_cents) VALUES ($1, '2026-06-01', '2026-06-04', 61000)", [subject.id]);
+    await recordExplicitConsent(admin, subject.id);
     await admin.query("INSERT INTO crm.special_diet (contact_id, detail) VALUES ($1, 'vegetarian')", [subject.id]);
     await admin.query("INSERT INTO crm.accessibility (contact_id, detail) VALUES ($1, 'wheelchair access')", [subject.id]);
   });
@@ -175,7 +178,7 @@ describe('the DPO answers access and erasure requests', () => {
   test('the access export returns every row about the contact', async () => {
     const exported = await as('dpo', async (c) => (await c.query('SELECT gdpr.export_contact($1) AS data', [subject.id])).rows[0].data);
     expect(exported.contact).toMatchObject({ id: subject.id, email: subject.email, last_name: 'Diallo' });
-    expect(exported.consents.map((x: { purpose: string }) => x.purpose).sort()).toEqual(['events', 'newsletter']);
+    expect(exported.consents.map((x: { purpose: string }) => x.purpose).sort()).toEqual(['accessibility', 'events', 'newsletter', 'special_diet']);
     expect(exported.notes).toEqual([expect.objectContaining({ body: 'Prefers a quiet room facing the courtyard.' })]);
     expect(exported.bookings).toEqual([expect.objectContaining({ amount_cents: 61000 })]);
     expect(exported.special_diet).toMatchObject({ detail: 'vegetarian' });

@@ -3,6 +3,7 @@ import { Catalog } from '../../lib/catalog/catalog';
 import { PURGE_DATABASE_USER } from '../../lib/config/schema';
 import { defaultConfig } from '../helpers/reference';
 import { shiftClocks, TestDatabase, startReferenceDatabase } from '../helpers/postgres';
+import { recordExplicitConsent } from '../helpers/consent';
 
 const catalog = Catalog.fromConfig(defaultConfig());
 const days = (name: string) => catalog.category(name).retentionDays;
@@ -64,16 +65,18 @@ describe('the retention purge, on the database clock over aged data, against a r
     await admin.query("INSERT INTO crm.consents (contact_id, purpose, source, proof_reference) VALUES ($1, 'newsletter', 'web form', 'form-7781')", [guest]);
     await admin.query("INSERT INTO crm.notes (contact_id, body) VALUES ($1, 'Organises the yearly sales seminar in March.')", [guest]);
     await admin.query('INSERT INTO crm.bookings (contact_id, arrival, departure, amount_cents) VALUES ($1, current_date - 2, current_date, 84000)', [guest]);
-    await admin.query("INSERT INTO crm.special_diet (contact_id, detail) VALUES ($1, 'vegetarian')", [guest]);
+    await recordExplicitConsent(admin, guest);
+    await admin.query("INSERT INTO crm.special_diet (contact_id, detail) VALUES ($1, 'vegan-menu')", [guest]);
     await admin.query("INSERT INTO crm.accessibility (contact_id, detail) VALUES ($1, 'ground-floor room')", [guest]);
   });
 
   const everything = {
     contact: { first_name: 'Karim', email: 'karim.benali@example.fr', company: 'Séminaires & Co' },
-    consents: ['newsletter'],
+    // The special categories rest on explicit consents of their own (art. 9(2)(a)).
+    consents: ['accessibility', 'newsletter', 'special_diet'],
     notes: ['Organises the yearly sales seminar in March.'],
     bookings: [84000],
-    special_diet: ['vegetarian'],
+    special_diet: ['vegan-menu'],
     accessibility: ['ground-floor room'],
   };
 
@@ -108,7 +111,7 @@ describe('the retention purge, on the database clock over aged data, against a r
     // The record is anonymised, not erased: the consent proof and the booking are still within their retention.
     expect(await held(guest)).toEqual({
       contact: { first_name: null, email: null, company: null },
-      consents: ['newsletter'],
+      consents: ['accessibility', 'newsletter', 'special_diet'],
       notes: [],
       bookings: [84000],
       special_diet: [],
@@ -125,8 +128,8 @@ describe('the retention purge, on the database clock over aged data, against a r
 
   test('the consent proof (1825 days after the last action while in force)', async () => {
     await purgeAt(days('consent') - 1);
-    expect((await held(guest)).consents).toEqual(['newsletter']);
-    expect(await purgeAt(days('consent') + 1)).toMatchObject({ 'deleted crm.consents consent': 1 });
+    expect((await held(guest)).consents).toEqual(['accessibility', 'newsletter', 'special_diet']);
+    expect(await purgeAt(days('consent') + 1)).toMatchObject({ 'deleted crm.consents consent': 3 });
     expect((await held(guest)).consents).toEqual([]);
   });
 
@@ -145,7 +148,7 @@ describe('the retention purge, on the database clock over aged data, against a r
       "SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_schema IN ('crm', 'gdpr', 'meta') AND table_type = 'BASE TABLE' AND table_name NOT IN ('category_facts', 'recipients', 'controller')",
     );
     for (const { t } of relations) {
-      const { rows } = await admin.query(`SELECT count(*)::int AS n FROM ${t} x WHERE x::text ~ $1`, ['Karim|Benali|karim\\.benali|Séminaires|vegetarian|ground-floor|84000|seminar in March']);
+      const { rows } = await admin.query(`SELECT count(*)::int AS n FROM ${t} x WHERE x::text ~ $1`, ['Karim|Benali|karim\\.benali|Séminaires|vegan-menu|ground-floor|84000|seminar in March']);
       expect([t, rows[0].n]).toEqual([t, 0]);
     }
   });

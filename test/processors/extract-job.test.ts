@@ -14,6 +14,7 @@ import { createExtractHandler } from '../../lib/runtime/extract';
 import { type KmsStandIn, startKmsStandIn } from '../helpers/kms-stand-in';
 import { startPostgres, type TestDatabase } from '../helpers/postgres';
 import { defaultConfig } from '../helpers/reference';
+import { recordExplicitConsentWhere } from '../helpers/consent';
 
 // The reference catalog (processor statlab: professional + commercial) plus a
 // second processor bound to the newsletter consent, to compare the two.
@@ -87,6 +88,7 @@ async function seed(from: number, to: number): Promise<void> {
      FROM (SELECT id, row_number() OVER (ORDER BY id)::int AS n FROM crm.contacts WHERE email LIKE 'person%' AND id NOT IN (SELECT contact_id FROM crm.bookings)) c
      WHERE n % 2 = 0`,
   );
+  await recordExplicitConsentWhere(admin, "id NOT IN (SELECT contact_id FROM crm.special_diet) AND first_name LIKE '%3'", 'special_diet');
   await admin.query(
     `INSERT INTO crm.special_diet (contact_id, detail)
      SELECT id, 'halal-secret-detail' FROM crm.contacts WHERE id NOT IN (SELECT contact_id FROM crm.special_diet) AND first_name LIKE '%3'`,

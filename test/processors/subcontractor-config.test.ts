@@ -163,7 +163,7 @@ describe('an invalid grant is refused with one line per problem naming field, va
       'subcontractors[0].accountId: an AWS account id is exactly 12 digits; got "4444-5555-6666"',
       'subcontractors[0].externalId: the external id the processor passes to sts:AssumeRole must be at least 16 characters (agree a random value with the processor); got "short"',
       'subcontractors[0].extractRetentionDays: Too big: expected number to be <=365; got 400',
-      'subcontractors[0].consentPurpose: unknown consent purpose; declared consentPurposes: newsletter, events; got "surveys"',
+      'subcontractors[0].consentPurpose: unknown consent purpose; declared consentPurposes: newsletter, events, special_diet, accessibility; got "surveys"',
       'subcontractors[0].extractRetentionDays: an extract must not outlive the shortest retention of its categories (200 days); got 400',
     ]);
   });

@@ -72,7 +72,7 @@ describe('a withdrawal is recorded, never undone', () => {
   test('re-inserting the withdrawn consent with its old proof is refused: a new consent needs new proof', async () => {
     await expect(
       as('marketing', (c) =>
-        c.query("INSERT INTO crm.consents (contact_id, purpose, source, proof_reference) VALUES ($1, 'newsletter', 'salon', $2)", [
+        c.query("INSERT INTO crm.consents (contact_id, purpose, source, proof_reference, age_at_consent, age_established) VALUES ($1, 'newsletter', 'salon', $2, 30, 'declared-by-person')", [
           withdrawn,
           'form-newsletter-withdrawn@example.fr',
         ]),
@@ -131,7 +131,9 @@ describe('a new consent is recorded by the database, with its actor', () => {
   test('a contact marketing cannot see becomes visible only by a new consent with proof, logged with marketing as its actor', async () => {
     const stranger = await contact('stranger-2@example.fr');
     expect(await visibleToMarketing(stranger)).toBe(false);
-    await as('marketing', (c) => c.query("INSERT INTO crm.consents (contact_id, purpose, source, proof_reference) VALUES ($1, 'newsletter', 'phone call', 'call-7781')", [stranger]));
+    await as('marketing', (c) =>
+      c.query("INSERT INTO crm.consents (contact_id, purpose, source, proof_reference, age_at_consent, age_established) VALUES ($1, 'newsletter', 'phone call', 'call-7781', 30, 'declared-by-person')", [stranger]),
+    );
     expect(await visibleToMarketing(stranger)).toBe(true);
     const [row] = await ledger(stranger);
     expect(row).toMatchObject({ recorded_by: 'marketing', proof_reference: 'call-7781', withdrawn_at: null });
@@ -166,7 +168,7 @@ describe('recording a withdrawal: the roles that own the relationship and the DP
 
   test('an unknown purpose is refused with the purposes that exist', async () => {
     const id = await contact('unknown-purpose@example.fr', ['events']);
-    await expect(as('sales', (c) => c.query("SELECT crm.withdraw_consent($1, 'nope')", [id]))).rejects.toThrow(/purposes: events, newsletter/);
+    await expect(as('sales', (c) => c.query("SELECT crm.withdraw_consent($1, 'nope')", [id]))).rejects.toThrow(/purposes: accessibility, events, newsletter, special_diet/);
   });
 
   test('the withdrawal tells nothing about a contact the caller cannot see', async () => {

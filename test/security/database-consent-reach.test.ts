@@ -5,6 +5,7 @@ import { extractRole } from '../../lib/database/grants';
 import { migrate } from '../../lib/database/migrator';
 import { defaultConfig } from '../helpers/reference';
 import { startPostgres, TestDatabase, databaseMessage } from '../helpers/postgres';
+import { recordExplicitConsent } from '../helpers/consent';
 
 /**
  * Break 4 of issue 10: crm.special_flags ran with its owner's rights, so a
@@ -43,6 +44,7 @@ async function person(name: string, consents: { purpose: string; withdrawn?: boo
   }
   await admin.query('INSERT INTO crm.notes (contact_id, body) VALUES ($1, $2)', [id, `Called about ${marker}.`]);
   await admin.query("INSERT INTO crm.bookings (contact_id, arrival, departure, amount_cents) VALUES ($1, current_date - 3, current_date - 1, 1234)", [id]);
+  await recordExplicitConsent(admin, id);
   await admin.query('INSERT INTO crm.special_diet (contact_id, detail) VALUES ($1, $2)', [id, `diet ${marker}`]);
   await admin.query('INSERT INTO crm.accessibility (contact_id, detail) VALUES ($1, $2)', [id, `access ${marker}`]);
   // Due for recontact, so that crm.recontact_due lists them all to a role that sees them.

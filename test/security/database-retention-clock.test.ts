@@ -1,5 +1,6 @@
 import type { Client } from 'pg';
 import { shiftClocks, TestDatabase, startReferenceDatabase } from '../helpers/postgres';
+import { recordExplicitConsent } from '../helpers/consent';
 
 /**
  * Break 5 of issue 10: UPDATE crm.bookings SET payment_status = payment_status
@@ -17,6 +18,7 @@ beforeAll(async () => {
   guest = rows[0].id;
   await admin.query("INSERT INTO crm.bookings (contact_id, arrival, departure, amount_cents, payment_status) VALUES ($1, current_date - 3, current_date - 1, 9000, 'paid')", [guest]);
   await admin.query("INSERT INTO crm.notes (contact_id, body) VALUES ($1, 'Asked for a late checkout.')", [guest]);
+  await recordExplicitConsent(admin, guest, ['special_diet']);
   await admin.query("INSERT INTO crm.special_diet (contact_id, detail) VALUES ($1, 'vegetarian')", [guest]);
   await shiftClocks(db, 4 * 365, guest);
 });

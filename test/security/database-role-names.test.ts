@@ -4,6 +4,7 @@ import { databaseSql } from '../../lib/database/database-sql';
 import { migrate } from '../../lib/database/migrator';
 import { defaultConfig } from '../helpers/reference';
 import { startPostgres, TestDatabase, databaseMessage } from '../helpers/postgres';
+import { recordExplicitConsent } from '../helpers/consent';
 
 /**
  * Break 7 (the SQL part) and 8 of issue 10. Role names that are SQL keywords
@@ -40,6 +41,7 @@ beforeAll(async () => {
   const { rows } = await admin.query("INSERT INTO crm.contacts (first_name, email) VALUES ('Nora', 'nora@example.fr') RETURNING id");
   contact = rows[0].id;
   await admin.query("INSERT INTO crm.consents (contact_id, purpose, source, proof_reference) VALUES ($1, 'newsletter', 'web', 'form-1')", [contact]);
+  await recordExplicitConsent(admin, contact, ['special_diet']);
   await admin.query("INSERT INTO crm.special_diet (contact_id, detail) VALUES ($1, 'halal')", [contact]);
 });
 afterAll(async () => db?.stop());

@@ -56,12 +56,14 @@ describe('the schema says which columns identify a person', () => {
   });
 
   test.each([
-    ['an attribute misspelt', "'category:contact;identifyin'", /the only attribute after ';' is identifying; got 'category:contact;identifyin'/],
-    ['the attribute twice', "'category:contact;identifying;identifying'", /the only attribute after ';' is identifying/],
+    ['an attribute misspelt', "'category:contact;identifyin'", /the attributes after ';' are identifying and freetext, each at most once; got 'category:contact;identifyin'/],
+    ['the attribute twice', "'category:contact;identifying;identifying'", /the attributes after ';' are identifying and freetext, each at most once/],
+    ['freetext twice', "'category:notes;freetext;identifying;freetext'", /each at most once; got 'category:notes;freetext;identifying;freetext'/],
+    ['a key marked freetext', "'key;freetext'", /only a category column can be freetext/],
     ['a key marked identifying', "'key;identifying'", /only a category column can be identifying/],
     ['a structural column marked identifying', "'structural;identifying'", /only a category column can be identifying/],
     ['a flag marked identifying', "'flag:special_diet;identifying'", /only a category column can be identifying/],
-    ['a second colon', "'category:contact:identifying'", /comment must be category:<name>, category:<name>;identifying, flag:<name>, key or structural/],
+    ['a second colon', "'category:contact:identifying'", /comment must be category:<name>, category:<name>;identifying, category:<name>;freetext \(or both\), flag:<name>, key or structural/],
     ['an attribute without a category', "'category:;identifying'", /'category' needs a category name/],
   ])('a comment with %s is refused when the schema is read', (_what, comment, error) => {
     const bad = nextMigration('bad_comment', `COMMENT ON COLUMN crm.contacts.email IS ${comment};`);

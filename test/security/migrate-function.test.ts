@@ -70,6 +70,8 @@ beforeAll(async () => {
     INSERT INTO crm.contacts (id, email, first_name, last_name) VALUES
       ('00000000-0000-4000-8000-000000000001', 'alice@example.fr', 'Alice', 'Martin'),
       ('00000000-0000-4000-8000-000000000002', 'bob@example.fr', 'Bob', 'Durand');
+    INSERT INTO crm.consents (contact_id, purpose, source, proof_reference, explicit, age_at_consent, age_established)
+      VALUES ('00000000-0000-4000-8000-000000000001', 'special_diet', 'front desk', 'signed-form-1', true, 40, 'identity-document');
     INSERT INTO crm.special_diet (contact_id, detail) VALUES ('00000000-0000-4000-8000-000000000001', 'halal');`);
 });
 afterAll(async () => {

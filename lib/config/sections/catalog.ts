@@ -75,6 +75,12 @@ export const categorySchema = z
     sensitivity: z.enum(['standard', 'special']).default('standard'),
     specialCategoryCondition: z.enum(SPECIAL_CATEGORY_CONDITIONS).optional(),
     /**
+     * The consent purpose a special category on explicit consent (art. 9(2)(a)) rests on: required when
+     * specialCategoryCondition is explicit-consent, names an explicit consentPurposes[] entry. The database
+     * refuses the category's rows without an explicit consent in force for it, and removes them when it is withdrawn.
+     */
+    consentPurpose: identifier('a consent purpose').optional(),
+    /**
      * Removed: which columns identify a person is declared next to the column
      * in the SQL schema (`category:<name>;identifying`), not here. Kept only to
      * tell a configuration that still sets it where the marking went.
@@ -118,11 +124,47 @@ export const consentPurposeSchema = z
   .object({
     name: identifier('a consent purpose name'),
     description: z.string().min(1),
+    /**
+     * The purpose needs an explicit consent (art. 9(2)(a)): an express statement for this purpose alone
+     * (a signed form, a box ticked for it). Every consent recorded for it says so (crm.consents.explicit).
+     */
+    explicit: z.boolean().default(false),
   })
   .strict();
 
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * Art. 9(2)(a): a special category on explicit consent names the explicit consent purpose it rests on
+ * (categories[].consentPurpose); no other category names one.
+ */
+export function explicitConsentChecks(cfg: any, problem: Problem): void {
+  const purposes = list(cfg.consentPurposes);
+  const names = purposes.map((p) => str(p?.name)).filter((n): n is string => n !== undefined);
+  list(cfg.categories).forEach((cat, i) => {
+    const purpose = cat?.consentPurpose;
+    const onConsent = cat?.specialCategoryCondition === 'explicit-consent';
+    if (onConsent && purpose === undefined) {
+      problem(
+        ['categories', i, 'consentPurpose'],
+        `${str(cat?.name) ?? 'this category'} rests on explicit consent (art. 9(2)(a)): name the consent purpose it rests on, one of consentPurposes: ${names.join(', ') || '(none; declare one with explicit: true)'}`,
+      );
+      return;
+    }
+    if (purpose === undefined) return;
+    if (!onConsent) {
+      problem(['categories', i, 'consentPurpose'], 'only a special category whose specialCategoryCondition is explicit-consent rests on a consent purpose: remove it, or set specialCategoryCondition to explicit-consent');
+      return;
+    }
+    const j = purposes.findIndex((p) => p?.name === purpose);
+    if (j < 0) {
+      problem(['categories', i, 'consentPurpose'], `unknown consent purpose; declared consentPurposes: ${names.join(', ') || '(none)'}`);
+    } else if (purposes[j]?.explicit !== true) {
+      problem(['categories', i, 'consentPurpose'], `the purpose is not explicit; a special category needs an explicit consent (art. 9(2)(a)): set consentPurposes[${j}].explicit to true`);
+    }
+  });
+}
+
 /** Who may assume a role: listed principals of the account, or an explicit opt-in to any MFA principal. */
 export function trustChecks(cfg: any, role: any, at: (string | number)[], problem: Problem): void {
   const field = at[0] === 'access' ? 'operatorTrustedPrincipalArns' : 'trustedPrincipalArns';

@@ -1,4 +1,4 @@
--- 0008: the data-subject rights of articles 12 to 20 answered by the
+-- 0009: the data-subject rights of articles 12 to 20 answered by the
 -- database: access (art. 15) with the information of art. 15(1)(a)-(h),
 -- rectification (art. 16) with the recipients to inform (art. 19),
 -- portability (art. 20), and the register of requests with the deadline of

@@ -147,6 +147,8 @@ export class Catalog {
   readonly lifecycle: LifecycleSettings;
   /** Every region personal data may be stored or processed in. */
   readonly permittedRegions: readonly string[];
+  /** The organisation's country (ISO 3166 two-letter code): national phone numbers are read in it (suppression list). */
+  readonly country: string;
   private readonly byName: ReadonlyMap<string, DataCategory>;
 
   private constructor(config: BaselineConfig) {
@@ -208,6 +210,7 @@ export class Catalog {
       allowedPhrases: [...new Set([...DEFAULT_ALLOWED_PHRASES, ...config.notesCheck.allowedPhrases])],
     };
     this.permittedRegions = permittedRegions(config);
+    this.country = config.organisation.country;
   }
 
   category(name: string): DataCategory {

@@ -1,6 +1,7 @@
 import type { AccessRole, Catalog, Subcontractor } from '../catalog/catalog';
 import { auditSql } from './audit-sql';
 import { lifecycleDataSql, lifecycleRoleSql, purgeUserSql, rowVisibility } from './lifecycle-sql';
+import { hasRestrictionSchema, processingCondition, restrictionDataSql, restrictionRoleSql } from './restriction-sql';
 import { doBlock, loginRoleSql } from './login-role';
 import { CONTACT_ID_COLUMN, CONTACTS_RELATION } from './contact-table';
 import { relationOf, SchemaColumn } from './schema-columns';
@@ -41,6 +42,8 @@ export interface DatabaseCatalogInput {
   readonly columns: readonly SchemaColumn[];
   /** Tables with row-level security (rowSecurityTables(migrations)). */
   readonly rowSecurityTables: readonly string[];
+  /** Tables the migrations create (createdTables(migrations)): which objects of the kit exist. */
+  readonly tables?: readonly string[];
 }
 
 interface RelationPrivileges {
@@ -132,6 +135,7 @@ export function extractPrivileges(sub: Subcontractor, columns: readonly SchemaCo
 
 function roleSql(role: AccessRole, input: DatabaseCatalogInput, privileges = rolePrivileges(role, input.columns)): string[] {
   const r = q(role.name);
+  const restriction = hasRestrictionSchema(input.tables);
   const out: string[] = [];
   const describe = [
     `reads ${role.reads.map((c) => c.name).join(', ') || 'nothing'}`,
@@ -155,7 +159,9 @@ function roleSql(role: AccessRole, input: DatabaseCatalogInput, privileges = rol
     if (p.update.length > 0) out.push(`GRANT UPDATE (${cols(p.update)}) ON ${rel(relation)} TO ${r};`);
     if (!input.rowSecurityTables.includes(relation)) continue;
     const key = q(contactIdColumn(relation, input.columns));
-    const visible = rowVisibility(role, relation, input.columns, role.consentPurpose ? `${consentFunction(role.consentPurpose)}(${key})` : 'true');
+    const consent = role.consentPurpose ? `${consentFunction(role.consentPurpose)}(${key})` : 'true';
+    // Restriction (art. 18) and objection (art. 21): a processing role sees only the contacts it may process.
+    const visible = rowVisibility(role, relation, input.columns, restriction ? processingCondition(role, key, consent) : consent);
     const policies: [string, string][] = [
       ['select', `FOR SELECT TO ${r} USING (${visible})`],
       ['insert', `FOR INSERT TO ${r} WITH CHECK (true)`],
@@ -177,6 +183,7 @@ function roleSql(role: AccessRole, input: DatabaseCatalogInput, privileges = rol
     out.push(`GRANT EXECUTE ON FUNCTION "gdpr"."export_contact"(uuid), "gdpr"."erase_contact"(uuid, text) TO ${r};`);
   }
   out.push(...lifecycleRoleSql(role, input.columns, (relation) => (privileges.get(relation)?.insert.length ?? 0) > 0));
+  if (restriction) out.push(...restrictionRoleSql(role, privileges.size > 0));
   return out;
 }
 
@@ -250,6 +257,7 @@ export function catalogSql(input: DatabaseCatalogInput): string {
     );
   }
   out.push(...lifecycleDataSql(catalog, input.columns));
+  if (hasRestrictionSchema(input.tables)) out.push(...restrictionDataSql(catalog, catalog.subcontractors.map(extractRole)));
   out.push('', ...ownerRightsViewGuard(), '', ...consentFunctionsSql(catalog));
   for (const role of catalog.roles) out.push('', ...roleSql(role, input));
   for (const sub of catalog.subcontractors) out.push('', ...roleSql(extractRole(sub), input, extractPrivileges(sub, input.columns)));

@@ -133,7 +133,7 @@ export function extractPrivileges(sub: Subcontractor, columns: readonly SchemaCo
   return result;
 }
 
-function roleSql(role: AccessRole, input: DatabaseCatalogInput, privileges = rolePrivileges(role, input.columns)): string[] {
+function roleSql(role: AccessRole, input: DatabaseCatalogInput, privileges = rolePrivileges(role, input.columns), extract = false): string[] {
   const r = q(role.name);
   const restriction = hasRestrictionSchema(input.tables);
   const out: string[] = [];
@@ -161,7 +161,7 @@ function roleSql(role: AccessRole, input: DatabaseCatalogInput, privileges = rol
     const key = q(contactIdColumn(relation, input.columns));
     const consent = role.consentPurpose ? `${consentFunction(role.consentPurpose)}(${key})` : 'true';
     // Restriction (art. 18) and objection (art. 21): a processing role sees only the contacts it may process.
-    const visible = rowVisibility(role, relation, input.columns, restriction ? processingCondition(role, key, consent) : consent);
+    const visible = rowVisibility(role, relation, input.columns, restriction ? processingCondition(role, relation, key, consent, extract) : consent);
     const policies: [string, string][] = [
       ['select', `FOR SELECT TO ${r} USING (${visible})`],
       ['insert', `FOR INSERT TO ${r} WITH CHECK (true)`],
@@ -210,8 +210,10 @@ END`),
 }
 
 /** One consent function per purpose (see consentFunctionName), owned by the kit, executable by nobody until granted. */
-export function consentFunctionsSql(catalog: Catalog): string[] {
+export function consentFunctionsSql(catalog: Catalog, restriction = false): string[] {
   const out = ['-- Row security asks, per purpose, whether a contact consents: one function per purpose, granted to the roles bound to it.'];
+  // A consent is not acted on for a restricted (art. 18) or objecting (art. 21) contact: the function says no, as row security does.
+  const processable = restriction ? '\n    AND NOT EXISTS (SELECT 1 FROM crm.contacts c WHERE c.id = p_contact AND (c.restricted OR c.objecting))' : '';
   for (const { name } of catalog.consentPurposes) {
     const fn = consentFunction(name);
     out.push(
@@ -220,7 +222,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS ${
   SELECT EXISTS (
     SELECT 1 FROM crm.consents
     WHERE contact_id = p_contact AND purpose = ${lit(name)} AND withdrawn_at IS NULL AND given_at <= now()
-  )
+  )${processable}
 `)};`,
       `REVOKE ALL ON FUNCTION ${fn}(uuid) FROM PUBLIC;`,
     );
@@ -258,9 +260,9 @@ export function catalogSql(input: DatabaseCatalogInput): string {
   }
   out.push(...lifecycleDataSql(catalog, input.columns));
   if (hasRestrictionSchema(input.tables)) out.push(...restrictionDataSql(catalog, catalog.subcontractors.map(extractRole)));
-  out.push('', ...ownerRightsViewGuard(), '', ...consentFunctionsSql(catalog));
+  out.push('', ...ownerRightsViewGuard(), '', ...consentFunctionsSql(catalog, hasRestrictionSchema(input.tables)));
   for (const role of catalog.roles) out.push('', ...roleSql(role, input));
-  for (const sub of catalog.subcontractors) out.push('', ...roleSql(extractRole(sub), input, extractPrivileges(sub, input.columns)));
+  for (const sub of catalog.subcontractors) out.push('', ...roleSql(extractRole(sub), input, extractPrivileges(sub, input.columns), true));
   const names = [...catalog.roles.map((r) => r.name), ...catalog.subcontractors.map((s) => s.databaseUser)].map(lit).join(', ');
   out.push(
     '',

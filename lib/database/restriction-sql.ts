@@ -1,5 +1,6 @@
 import type { AccessRole, Catalog } from '../catalog/catalog';
 import { nationalCallingCode } from '../config/calling-codes';
+import { CONTACTS_RELATION } from './contact-table';
 import { doBlock } from './login-role';
 
 /**
@@ -11,10 +12,8 @@ import { doBlock } from './login-role';
 
 /** The table whose presence says the schema has restriction and objection. */
 export const RESTRICTIONS_TABLE = 'gdpr.restrictions';
-/** Row security of every processing role asks it (with current_user). */
+/** Row security of every processing role asks it (with current_user) on the tables about a contact. */
 export const MAY_PROCESS_FUNCTION = '"crm"."may_process"(name, uuid)';
-/** The recontact view asks it, for whoever reads the view. */
-export const MAY_RECONTACT_FUNCTION = '"crm"."may_recontact"(name, uuid)';
 /** What the roles with dataSubjectRights (the DPO) run. */
 export const DPO_RESTRICTION_FUNCTIONS = [
   '"gdpr"."is_restricted"(uuid)',
@@ -41,14 +40,19 @@ export function isProcessingRole(role: AccessRole): boolean {
 /**
  * The row-security condition of a role on a table about a contact (`key`):
  * the DPO's roles see every contact (restricted and objecting ones too); a
- * processing role sees a contact only when crm.may_process says it may
- * process it (not restricted; for consent-bound and extract roles, not
- * objecting), besides its consent.
+ * processing role sees a contact only when it is not restricted and, for the
+ * consent-bound and extract roles, not objecting, besides its consent. On the
+ * contact record the condition reads the row's own marks (so that a writer's
+ * INSERT ... RETURNING sees the row it writes); on the tables about a contact
+ * it asks crm.may_process, which answers for the caller alone.
  */
-export function processingCondition(role: AccessRole, key: string, consent: string): string {
+export function processingCondition(role: AccessRole, relation: string, key: string, consent: string, extract: boolean): string {
   if (!isProcessingRole(role)) return consent;
-  const may = `"crm"."may_process"(current_user, ${key})`;
-  return consent === 'true' ? may : `${consent} AND ${may}`;
+  const may =
+    relation === CONTACTS_RELATION
+      ? `NOT "restricted"${honoursObjection(role, extract) ? ' AND NOT "objecting"' : ''}`
+      : `"crm"."may_process"(current_user, ${key})`;
+  return consent === 'true' ? may : `${may} AND ${consent}`;
 }
 
 /**
@@ -94,7 +98,6 @@ export function restrictionRoleSql(role: AccessRole, readsCrm: boolean): string[
   const r = q(role.name);
   const out: string[] = [];
   if (isProcessingRole(role) && readsCrm) out.push(`GRANT EXECUTE ON FUNCTION ${MAY_PROCESS_FUNCTION} TO ${r};`);
-  if (role.recontact) out.push(`GRANT EXECUTE ON FUNCTION ${MAY_RECONTACT_FUNCTION} TO ${r};`);
   if (role.dataSubjectRights) {
     out.push(`GRANT SELECT ON "gdpr"."restrictions", "gdpr"."objections" TO ${r};`);
     out.push(`GRANT EXECUTE ON FUNCTION ${DPO_RESTRICTION_FUNCTIONS.join(', ')} TO ${r};`);

@@ -5,10 +5,11 @@
 -- Restriction: the DPO restricts a contact on one of the grounds of art.
 -- 18(1) and lifts it; both are rows of gdpr.restrictions, which is
 -- append-only (lifting is a new row). A restricted contact is kept, and every
--- processing role loses sight of it in every table about it, for reads and
--- updates: the generated row security of every catalog role without
--- dataSubjectRights and of every processor's extract role asks
--- crm.may_process (below). Only the DPO's roles see it.
+-- processing role (every catalog role without dataSubjectRights, every
+-- processor's extract role) loses sight of it in every table about it, for
+-- reads and updates: the generated row security asks crm.contacts.restricted
+-- on the contact record and crm.may_process on the tables about a contact.
+-- Only the DPO's roles see it.
 --
 -- Objection: gdpr.objections, append-only, is the suppression list. It holds
 -- no e-mail address and no phone number, only their keyed hash (HMAC of the
@@ -16,11 +17,18 @@
 -- alone), and the random contact id when the person objected from the base.
 -- It has no foreign key to crm.contacts: it survives the erasure of the
 -- contact. A contact is objecting while its id, or the hash of its current
--- e-mail or phone, is on the list: a contact imported again later (a bought
--- file) is objecting from the moment it is written, whatever the case or the
--- spacing of its address. Consent-bound roles and extract roles never see an
--- objecting contact, even with a consent in force, and crm.recontact_due
--- never lists one, for any role.
+-- e-mail or phone, is on the list; the database marks it so
+-- (crm.contacts.objecting) on every write, so a contact imported again later
+-- (a bought file) is objecting from the moment it is written, whatever the
+-- case or the spacing of its address. The import is not refused: the person
+-- may still book a stay (a contract is no marketing), and a refusal would
+-- tell the importer which addresses objected. Consent-bound roles and
+-- extract roles never see an objecting contact, even with a consent in
+-- force, and crm.recontact_due never lists one, for any role.
+--
+-- Both marks are the database's: no role may write them (the trigger sets
+-- them from the logs), and setting them is no action with the contact (the
+-- retention clock does not move).
 
 ---------------------------------------------------------------- restriction
 
@@ -64,6 +72,7 @@ BEGIN
     RETURN false;
   END IF;
   INSERT INTO gdpr.restrictions (contact_id, action, ground, reference) VALUES (p_contact, 'restrict', p_ground, p_reference);
+  UPDATE crm.contacts SET restricted = true WHERE id = p_contact;
   RETURN true;
 END
 $$;
@@ -81,6 +90,7 @@ BEGIN
     RETURN false;
   END IF;
   INSERT INTO gdpr.restrictions (contact_id, action, reference) VALUES (p_contact, 'lift', p_reference);
+  UPDATE crm.contacts SET restricted = false WHERE id = p_contact;
   RETURN true;
 END
 $$;
@@ -229,6 +239,46 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
       OR EXISTS (SELECT 1 FROM gdpr.contact_identifiers i JOIN gdpr.objections o ON o.phone_hash = i.phone_hash WHERE i.contact_id = p_contact)
 $$;
 
+-- The marks on the contact record, set by the database alone.
+ALTER TABLE crm.contacts
+  ADD COLUMN restricted boolean NOT NULL DEFAULT false,
+  ADD COLUMN objecting boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN crm.contacts.restricted IS 'structural';
+COMMENT ON COLUMN crm.contacts.objecting IS 'structural';
+
+-- On every write of a contact: both marks from the logs, whatever the writer
+-- put there. Fires after crm.touch_contact (triggers of one event fire in
+-- name order): an update that changes nothing but the marks (a restriction,
+-- an objection) keeps the date of the last action.
+CREATE FUNCTION gdpr.weigh_processing() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  e bytea := gdpr.identifier_hash('email', NEW.email);
+  p bytea := gdpr.identifier_hash('phone', NEW.phone);
+BEGIN
+  NEW.restricted := gdpr.is_restricted(NEW.id);
+  NEW.objecting := EXISTS (SELECT 1 FROM gdpr.objections o WHERE o.contact_id = NEW.id)
+    OR (e IS NOT NULL AND EXISTS (SELECT 1 FROM gdpr.objections o WHERE o.email_hash = e))
+    OR (p IS NOT NULL AND EXISTS (SELECT 1 FROM gdpr.objections o WHERE o.phone_hash = p));
+  IF TG_OP = 'UPDATE' AND (NEW.restricted, NEW.objecting) IS DISTINCT FROM (OLD.restricted, OLD.objecting)
+     AND (to_jsonb(NEW) - 'last_action_at' - 'restricted' - 'objecting') = (to_jsonb(OLD) - 'last_action_at' - 'restricted' - 'objecting') THEN
+    NEW.last_action_at := OLD.last_action_at;
+  END IF;
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER weigh_processing BEFORE INSERT OR UPDATE ON crm.contacts FOR EACH ROW EXECUTE FUNCTION gdpr.weigh_processing();
+
+-- After an objection is recorded: every contact it names is marked.
+CREATE FUNCTION gdpr.mark_objecting(p_objection bigint) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  UPDATE crm.contacts c SET objecting = true
+  FROM gdpr.objections o
+  WHERE o.id = p_objection AND NOT c.objecting
+    AND (c.id = o.contact_id
+         OR c.id IN (SELECT i.contact_id FROM gdpr.contact_identifiers i WHERE i.email_hash = o.email_hash OR i.phone_hash = o.phone_hash))
+$$;
+
 CREATE FUNCTION gdpr.check_objection(p_ground text, p_reference text) RETURNS void
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -260,6 +310,7 @@ BEGIN
   INSERT INTO gdpr.objections (ground, contact_id, email_hash, phone_hash, reference)
   VALUES (p_ground, p_contact, gdpr.identifier_hash('email', c.email), gdpr.identifier_hash('phone', c.phone), p_reference)
   RETURNING id INTO objection;
+  PERFORM gdpr.mark_objecting(objection);
   RETURN objection;
 END
 $$;
@@ -280,6 +331,7 @@ BEGIN
   END IF;
   INSERT INTO gdpr.objections (ground, email_hash, phone_hash, reference) VALUES (p_ground, e, p, p_reference)
   RETURNING id INTO objection;
+  PERFORM gdpr.mark_objecting(objection);
   RETURN objection;
 END
 $$;
@@ -294,28 +346,27 @@ CREATE TABLE gdpr.processing_roles (
   consent_purpose   text,
   honours_objection boolean NOT NULL
 );
-COMMENT ON TABLE gdpr.processing_roles IS 'Filled from the configuration by the catalog SQL: how crm.may_process sees contacts for each processing role';
+COMMENT ON TABLE gdpr.processing_roles IS 'Filled from the configuration by the catalog SQL: how crm.may_process sees contacts for each processing role (the contact record''s own policies read the same rules from the catalog)';
 
 -- Whether the role may process the contact: it exists, is not restricted,
 -- and, for the role, does not object and consents to its purpose. Row
--- security of each processing role calls it with current_user; a role may
--- ask only for itself (a login role is a member of no other), so the answer
--- is exactly what its row security shows it: false for a contact it does not
--- see as for one that does not exist.
+-- security of each processing role calls it with current_user on the tables
+-- about a contact; a role may ask only for itself (a login role is a member
+-- of no other), so the answer is exactly what its row security shows it:
+-- false for a contact it does not see as for one that does not exist.
 CREATE FUNCTION crm.may_process(p_role name, p_contact uuid) RETURNS boolean
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   r record;
+  c record;
   consents boolean;
 BEGIN
   SELECT * INTO r FROM gdpr.processing_roles WHERE role_name = p_role;
   IF NOT FOUND OR NOT pg_has_role(session_user, p_role, 'USAGE') THEN
     RETURN false;
   END IF;
-  IF NOT EXISTS (SELECT 1 FROM crm.contacts WHERE id = p_contact) OR gdpr.is_restricted(p_contact) THEN
-    RETURN false;
-  END IF;
-  IF r.honours_objection AND gdpr.is_objecting(p_contact) THEN
+  SELECT restricted, objecting INTO c FROM crm.contacts WHERE id = p_contact;
+  IF NOT FOUND OR c.restricted OR (r.honours_objection AND c.objecting) THEN
     RETURN false;
   END IF;
   IF r.consent_purpose IS NOT NULL THEN
@@ -327,24 +378,9 @@ BEGIN
 END
 $$;
 
--- Whether the contact may be recontacted by the role: as crm.may_process,
--- and never an objecting contact, whatever the role. For a role without
--- processing rules (the owner, the DPO), only the objection counts.
-CREATE FUNCTION crm.may_recontact(p_role name, p_contact uuid) RETURNS boolean
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-  IF gdpr.is_objecting(p_contact) THEN
-    RETURN false;
-  END IF;
-  IF EXISTS (SELECT 1 FROM gdpr.processing_roles WHERE role_name = p_role) THEN
-    RETURN crm.may_process(p_role, p_contact);
-  END IF;
-  RETURN EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = p_role) AND pg_has_role(session_user, p_role, 'USAGE');
-END
-$$;
-
 -- The recontact list, as in 0002, without objecting contacts (an objection
--- to direct marketing forbids the recontact), for every role that reads it.
+-- to direct marketing forbids the recontact), for every role that reads it;
+-- restricted contacts are not listed to the roles that read it (row security).
 CREATE OR REPLACE VIEW crm.recontact_due WITH (security_invoker = true) AS
 SELECT c.id AS contact_id,
        c.last_action_at,
@@ -354,7 +390,7 @@ FROM crm.contacts c
 JOIN crm.retention_periods p ON p.contact_record
 WHERE c.last_action_at + make_interval(days => p.retention_days) > now()
   AND c.last_action_at + make_interval(days => p.retention_days - p.recontact_days) <= now()
-  AND crm.may_recontact(current_user, c.id)
+  AND NOT c.objecting
 GROUP BY c.id, c.last_action_at;
 
 REVOKE ALL ON FUNCTION gdpr.is_restricted(uuid) FROM PUBLIC;
@@ -370,4 +406,5 @@ REVOKE ALL ON FUNCTION gdpr.check_objection(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION gdpr.object_contact(uuid, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION gdpr.object_identifiers(text, text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION crm.may_process(name, uuid) FROM PUBLIC;
-REVOKE ALL ON FUNCTION crm.may_recontact(name, uuid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION gdpr.weigh_processing() FROM PUBLIC;
+REVOKE ALL ON FUNCTION gdpr.mark_objecting(bigint) FROM PUBLIC;

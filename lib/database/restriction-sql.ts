@@ -52,7 +52,7 @@ export function processingCondition(role: AccessRole, relation: string, key: str
     relation === CONTACTS_RELATION
       ? `NOT "restricted"${honoursObjection(role, extract) ? ' AND NOT "objecting"' : ''}`
       : `"crm"."may_process"(current_user, ${key})`;
-  return consent === 'true' ? may : `${may} AND ${consent}`;
+  return consent === 'true' ? may : `${consent} AND ${may}`;
 }
 
 /**

@@ -218,6 +218,39 @@ describe('restriction (art. 18): the DPO restricts, every processing role loses 
   });
 });
 
+describe('the marks on the contact record are the database\'s', () => {
+  test('no role writes restricted or objecting; a write that tries leaves them as the logs say', async () => {
+    for (const role of ['sales', 'marketing', 'accounting', 'dpo', EXTRACT]) {
+      const privileges = (
+        await admin.query(
+          `SELECT has_column_privilege($1, 'crm.contacts', 'restricted', 'UPDATE') OR has_column_privilege($1, 'crm.contacts', 'restricted', 'INSERT')
+                  OR has_column_privilege($1, 'crm.contacts', 'objecting', 'UPDATE') OR has_column_privilege($1, 'crm.contacts', 'objecting', 'INSERT') AS writes,
+                  has_table_privilege($1, 'gdpr.processing_roles', 'SELECT') AS rules`,
+          [role],
+        )
+      ).rows[0];
+      expect([role, privileges]).toEqual([role, { writes: false, rules: false }]);
+    }
+    await expect(db.as('sales', (c) => c.query('UPDATE crm.contacts SET restricted = false WHERE id = $1', [people.visible.id]))).rejects.toThrow(/permission denied for table contacts/);
+  });
+
+  test('a writer still gets back the contact it inserts (INSERT ... RETURNING passes its row security)', async () => {
+    const id = await db.as('sales', async (c) => (await c.query("INSERT INTO crm.contacts (first_name, email) VALUES ('New', 'new.one@example.org') RETURNING id")).rows[0].id);
+    expect(typeof id).toBe('string');
+  });
+
+  test('restricting, lifting and objecting are no action with the contact: the retention clock does not move', async () => {
+    const id = await person('clock', '+33 1 66 66 66 66');
+    const clock = async () => (await admin.query('SELECT last_action_at FROM crm.contacts WHERE id = $1', [id])).rows[0].last_action_at.toISOString();
+    const before = await clock();
+    await dpo((c) => c.query("SELECT gdpr.restrict_contact($1, 'legal-claims', 'ref')", [id]));
+    await dpo((c) => c.query("SELECT gdpr.lift_restriction($1, 'ref')", [id]));
+    await dpo((c) => c.query("SELECT gdpr.object_contact($1, 'direct-marketing', 'ref')", [id]));
+    expect(await clock()).toBe(before);
+    expect((await admin.query('SELECT restricted, objecting FROM crm.contacts WHERE id = $1', [id])).rows[0]).toEqual({ restricted: false, objecting: true });
+  });
+});
+
 describe('lifting a restriction is a new row: the contact comes back to the processing roles', () => {
   test('restrict then lift: both recorded, by whom, on which ground', async () => {
     const id = await person('lifted', '+33 1 55 55 55 55');

@@ -267,7 +267,9 @@ BEGIN
   RETURN NEW;
 END
 $$;
-CREATE TRIGGER weigh_processing BEFORE INSERT OR UPDATE ON crm.contacts FOR EACH ROW EXECUTE FUNCTION gdpr.weigh_processing();
+-- Only the columns the marks depend on (and the marks, so that no write sets them): a
+-- write about the contact elsewhere (a note moving last_action_at) does not hash again.
+CREATE TRIGGER weigh_processing BEFORE INSERT OR UPDATE OF id, email, phone, restricted, objecting ON crm.contacts FOR EACH ROW EXECUTE FUNCTION gdpr.weigh_processing();
 
 -- After an objection is recorded: every contact it names is marked.
 CREATE FUNCTION gdpr.mark_objecting(p_objection bigint) RETURNS void

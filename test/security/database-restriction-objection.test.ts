@@ -342,6 +342,14 @@ describe('objection (art. 21): a suppression list of keyed hashes that every con
     expect(await dpo(async (c) => (await c.query('SELECT gdpr.is_objecting($1) AS o', [back])).rows[0].o)).toBe(true);
   });
 
+  test('changing the address of a contact the list caught does not bring it back into marketing', async () => {
+    const back = await db.as('sales', async (c) => (await c.query("INSERT INTO crm.contacts (first_name, email) VALUES ('Again', 'MK-OBJECTOR@example.org') RETURNING id")).rows[0].id as string);
+    await db.as('marketing', (c) => c.query("INSERT INTO crm.consents (contact_id, purpose, source, proof_reference) VALUES ($1, 'newsletter', 'bought file', 'file-2026-12-c')", [back]));
+    await db.as('sales', (c) => c.query("UPDATE crm.contacts SET email = 'mk-objector+new@example.org' WHERE id = $1", [back]));
+    expect(await db.as('marketing', async (c) => (await c.query('SELECT count(*)::int AS n FROM crm.contacts WHERE id = $1', [back])).rows[0].n)).toBe(0);
+    expect((await admin.query('SELECT objecting FROM crm.contacts WHERE id = $1', [back])).rows[0].objecting).toBe(true);
+  });
+
   test('the phone alone catches it too, in its national form with dots', async () => {
     const back = await db.as('sales', async (c) => (await c.query("INSERT INTO crm.contacts (first_name, phone) VALUES ('Phone', '06.12.34.56.78') RETURNING id")).rows[0].id as string);
     await db.as('marketing', (c) => c.query("INSERT INTO crm.consents (contact_id, purpose, source, proof_reference) VALUES ($1, 'newsletter', 'bought file', 'file-2026-12-b')", [back]));

@@ -231,20 +231,21 @@ COMMENT ON TABLE gdpr.objections IS 'The suppression list (art. 21): ground dire
 CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON gdpr.objections FOR EACH ROW EXECUTE FUNCTION gdpr.refuse_rewrite();
 CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON gdpr.objections FOR EACH STATEMENT EXECUTE FUNCTION gdpr.refuse_rewrite();
 
--- Whether the contact objects: its id, or the hash of its current e-mail or phone, is on the list.
-CREATE FUNCTION gdpr.is_objecting(p_contact uuid) RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-  SELECT EXISTS (SELECT 1 FROM gdpr.objections o WHERE o.contact_id = p_contact)
-      OR EXISTS (SELECT 1 FROM gdpr.contact_identifiers i JOIN gdpr.objections o ON o.email_hash = i.email_hash WHERE i.contact_id = p_contact)
-      OR EXISTS (SELECT 1 FROM gdpr.contact_identifiers i JOIN gdpr.objections o ON o.phone_hash = i.phone_hash WHERE i.contact_id = p_contact)
-$$;
-
 -- The marks on the contact record, set by the database alone.
 ALTER TABLE crm.contacts
   ADD COLUMN restricted boolean NOT NULL DEFAULT false,
   ADD COLUMN objecting boolean NOT NULL DEFAULT false;
 COMMENT ON COLUMN crm.contacts.restricted IS 'structural';
 COMMENT ON COLUMN crm.contacts.objecting IS 'structural';
+
+-- Whether the contact objects: it was marked so, or its id, or the hash of its current e-mail or phone, is on the list.
+CREATE FUNCTION gdpr.is_objecting(p_contact uuid) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT EXISTS (SELECT 1 FROM crm.contacts c WHERE c.id = p_contact AND c.objecting)
+      OR EXISTS (SELECT 1 FROM gdpr.objections o WHERE o.contact_id = p_contact)
+      OR EXISTS (SELECT 1 FROM gdpr.contact_identifiers i JOIN gdpr.objections o ON o.email_hash = i.email_hash WHERE i.contact_id = p_contact)
+      OR EXISTS (SELECT 1 FROM gdpr.contact_identifiers i JOIN gdpr.objections o ON o.phone_hash = i.phone_hash WHERE i.contact_id = p_contact)
+$$;
 
 -- On every write of a contact: both marks from the logs, whatever the writer
 -- put there. Fires after crm.touch_contact (triggers of one event fire in
@@ -257,7 +258,10 @@ DECLARE
   p bytea := gdpr.identifier_hash('phone', NEW.phone);
 BEGIN
   NEW.restricted := gdpr.is_restricted(NEW.id);
-  NEW.objecting := EXISTS (SELECT 1 FROM gdpr.objections o WHERE o.contact_id = NEW.id)
+  -- Once objecting, always (an objection is not withdrawn by a write): changing the
+  -- address of a contact caught by the list does not bring it back into marketing.
+  NEW.objecting := (TG_OP = 'UPDATE' AND OLD.objecting)
+    OR EXISTS (SELECT 1 FROM gdpr.objections o WHERE o.contact_id = NEW.id)
     OR (e IS NOT NULL AND EXISTS (SELECT 1 FROM gdpr.objections o WHERE o.email_hash = e))
     OR (p IS NOT NULL AND EXISTS (SELECT 1 FROM gdpr.objections o WHERE o.phone_hash = p));
   IF TG_OP = 'UPDATE' AND (NEW.restricted, NEW.objecting) IS DISTINCT FROM (OLD.restricted, OLD.objecting)

@@ -176,6 +176,8 @@ export class Catalog {
   readonly controller: ControllerFacts;
   /** Every region personal data may be stored or processed in. */
   readonly permittedRegions: readonly string[];
+  /** The organisation's country (ISO 3166 two-letter code): national phone numbers are read in it (suppression list). */
+  readonly country: string;
   private readonly byName: ReadonlyMap<string, DataCategory>;
 
   private constructor(config: BaselineConfig) {
@@ -247,6 +249,7 @@ export class Catalog {
       automatedDecisions: (config.automatedDecisions ?? []).map((d) => ({ name: d.name, logic: d.logic, consequences: d.consequences })),
     };
     this.permittedRegions = permittedRegions(config);
+    this.country = config.organisation.country;
   }
 
   category(name: string): DataCategory {

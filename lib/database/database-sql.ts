@@ -1,7 +1,7 @@
 import type { Catalog } from '../catalog/catalog';
 import { catalogSql } from './grants';
 import { loadMigrations, Migration } from './migrations';
-import { rowSecurityTables, schemaColumns } from './schema-columns';
+import { createdTables, rowSecurityTables, schemaColumns } from './schema-columns';
 
 /** Everything the contact database receives for a catalog, in apply order. */
 export interface DatabaseSql {
@@ -13,7 +13,7 @@ export interface DatabaseSql {
 export function databaseSql(catalog: Catalog, migrations: readonly Migration[] = loadMigrations()): DatabaseSql {
   return {
     migrations,
-    catalogSql: catalogSql({ catalog, columns: schemaColumns(migrations), rowSecurityTables: rowSecurityTables(migrations) }),
+    catalogSql: catalogSql({ catalog, columns: schemaColumns(migrations), rowSecurityTables: rowSecurityTables(migrations), tables: createdTables(migrations) }),
   };
 }
 

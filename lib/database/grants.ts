@@ -2,6 +2,7 @@ import type { AccessRole, Catalog, Subcontractor } from '../catalog/catalog';
 import { auditSql } from './audit-sql';
 import { consentDataSql, consentRoleSql } from './consent-sql';
 import { lifecycleDataSql, lifecycleRoleSql, purgeUserSql, rowVisibility } from './lifecycle-sql';
+import { hasRestrictionSchema, processingCondition, restrictionDataSql, restrictionRoleSql } from './restriction-sql';
 import { doBlock, loginRoleSql } from './login-role';
 import { rightsDataSql, rightsRoleSql } from './rights-sql';
 import { CONTACT_ID_COLUMN, CONTACTS_RELATION } from './contact-table';
@@ -46,6 +47,8 @@ export interface DatabaseCatalogInput {
   readonly columns: readonly SchemaColumn[];
   /** Tables with row-level security (rowSecurityTables(migrations)). */
   readonly rowSecurityTables: readonly string[];
+  /** Tables the migrations create (createdTables(migrations)): which objects of the kit exist. */
+  readonly tables?: readonly string[];
 }
 
 interface RelationPrivileges {
@@ -135,8 +138,9 @@ export function extractPrivileges(sub: Subcontractor, columns: readonly SchemaCo
   return result;
 }
 
-function roleSql(role: AccessRole, input: DatabaseCatalogInput, privileges = rolePrivileges(role, input.columns)): string[] {
+function roleSql(role: AccessRole, input: DatabaseCatalogInput, privileges = rolePrivileges(role, input.columns), extract = false): string[] {
   const r = q(role.name);
+  const restriction = hasRestrictionSchema(input.tables);
   const out: string[] = [];
   const describe = [
     `reads ${role.reads.map((c) => c.name).join(', ') || 'nothing'}`,
@@ -160,7 +164,9 @@ function roleSql(role: AccessRole, input: DatabaseCatalogInput, privileges = rol
     if (p.update.length > 0) out.push(`GRANT UPDATE (${cols(p.update)}) ON ${rel(relation)} TO ${r};`);
     if (!input.rowSecurityTables.includes(relation)) continue;
     const key = q(contactIdColumn(relation, input.columns));
-    const visible = rowVisibility(role, relation, input.columns, role.consentPurpose ? `${consentFunction(role.consentPurpose)}(${key})` : 'true');
+    const consent = role.consentPurpose ? `${consentFunction(role.consentPurpose)}(${key})` : 'true';
+    // Restriction (art. 18) and objection (art. 21): a processing role sees only the contacts it may process.
+    const visible = rowVisibility(role, relation, input.columns, restriction ? processingCondition(role, relation, key, consent, extract) : consent);
     const policies: [string, string][] = [
       ['select', `FOR SELECT TO ${r} USING (${visible})`],
       ['insert', `FOR INSERT TO ${r} WITH CHECK (true)`],
@@ -188,6 +194,7 @@ function roleSql(role: AccessRole, input: DatabaseCatalogInput, privileges = rol
   }
   out.push(...lifecycleRoleSql(role, input.columns, (relation) => (privileges.get(relation)?.insert.length ?? 0) > 0));
   out.push(...consentRoleSql(role, input.columns));
+  if (restriction) out.push(...restrictionRoleSql(role, privileges.size > 0));
   return out;
 }
 
@@ -214,8 +221,10 @@ END`),
 }
 
 /** One consent function per purpose (see consentFunctionName), owned by the kit, executable by nobody until granted. */
-export function consentFunctionsSql(catalog: Catalog): string[] {
+export function consentFunctionsSql(catalog: Catalog, restriction = false): string[] {
   const out = ['-- Row security asks, per purpose, whether a contact consents: one function per purpose, granted to the roles bound to it.'];
+  // A consent is not acted on for a restricted (art. 18) or objecting (art. 21) contact: the function says no, as row security does.
+  const processable = restriction ? '\n    AND NOT EXISTS (SELECT 1 FROM crm.contacts c WHERE c.id = p_contact AND (c.restricted OR c.objecting))' : '';
   for (const { name } of catalog.consentPurposes) {
     const fn = consentFunction(name);
     out.push(
@@ -224,7 +233,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS ${
   SELECT EXISTS (
     SELECT 1 FROM crm.consents
     WHERE contact_id = p_contact AND purpose = ${lit(name)} AND withdrawn_at IS NULL AND given_at <= now()
-  )
+  )${processable}
 `)};`,
       `REVOKE ALL ON FUNCTION ${fn}(uuid) FROM PUBLIC;`,
     );
@@ -263,9 +272,10 @@ export function catalogSql(input: DatabaseCatalogInput): string {
   out.push(...lifecycleDataSql(catalog, input.columns));
   out.push(...rightsDataSql(catalog));
   out.push(...consentDataSql(catalog, input.columns));
-  out.push('', ...ownerRightsViewGuard(), '', ...consentFunctionsSql(catalog));
+  if (hasRestrictionSchema(input.tables)) out.push(...restrictionDataSql(catalog, catalog.subcontractors.map(extractRole)));
+  out.push('', ...ownerRightsViewGuard(), '', ...consentFunctionsSql(catalog, hasRestrictionSchema(input.tables)));
   for (const role of catalog.roles) out.push('', ...roleSql(role, input));
-  for (const sub of catalog.subcontractors) out.push('', ...roleSql(extractRole(sub), input, extractPrivileges(sub, input.columns)));
+  for (const sub of catalog.subcontractors) out.push('', ...roleSql(extractRole(sub), input, extractPrivileges(sub, input.columns), true));
   const names = [...catalog.roles.map((r) => r.name), ...catalog.subcontractors.map((s) => s.databaseUser)].map(lit).join(', ');
   out.push(
     '',

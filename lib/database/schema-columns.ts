@@ -82,3 +82,10 @@ const RLS = /ALTER TABLE\s+([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\s+ENABLE ROW L
 export function rowSecurityTables(migrations: readonly Migration[]): string[] {
   return [...new Set(migrations.flatMap((m) => [...m.sql.matchAll(RLS)].map(([, schema, table]) => `${schema}.${table}`)))];
 }
+
+const CREATE_TABLE = /CREATE TABLE\s+(?:IF NOT EXISTS\s+)?([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)/gi;
+
+/** Tables the migrations create (`schema.table`). */
+export function createdTables(migrations: readonly Migration[]): string[] {
+  return [...new Set(migrations.flatMap((m) => [...m.sql.matchAll(CREATE_TABLE)].map(([, schema, table]) => `${schema}.${table}`)))];
+}

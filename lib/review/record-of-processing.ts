@@ -208,6 +208,10 @@ export function recordOfProcessing(config: BaselineConfig, catalog: Catalog, sta
         knowsExistenceOf: r.flags.map((c) => c.name),
         contactsLimitedToConsentFor: r.consentPurpose,
         answersDataSubjectRequests: r.dataSubjectRights,
+        // Art. 18 and 21, as the database's row security applies them (lib/database/restriction-sql.ts):
+        // only the DPO sees restricted contacts; consent-bound roles never see objecting ones.
+        seesRestrictedContacts: r.dataSubjectRights,
+        seesObjectingContacts: r.dataSubjectRights || r.consentPurpose === undefined,
       })),
       hosting,
       processors: processors.map((p) => ({
@@ -220,6 +224,8 @@ export function recordOfProcessing(config: BaselineConfig, catalog: Catalog, sta
         until: p.expiryDate,
         pseudonymised: p.pseudonymised !== false,
         transferMechanism: p.transferMechanism,
+        // The extract never carries a restricted (art. 18) or objecting (art. 21) contact.
+        excludesRestrictedAndObjectingContacts: true,
       })),
       externalProcessors: external.map((p) => ({
         name: p.name,

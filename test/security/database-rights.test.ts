@@ -5,6 +5,7 @@ import { databaseSql } from '../../lib/database/database-sql';
 import { migrate } from '../../lib/database/migrator';
 import { RIGHTS_FUNCTIONS, RIGHTS_RELATIONS } from '../../lib/database/rights-sql';
 import { defaultConfig } from '../helpers/reference';
+import { recordExplicitConsent } from '../helpers/consent';
 import { startReferenceDatabase, TestDatabase } from '../helpers/postgres';
 
 /**
@@ -36,6 +37,7 @@ async function person(marker: string, email: string, diet: string, consent?: str
   }
   const note = (await admin.query('INSERT INTO crm.notes (contact_id, body) VALUES ($1, $2) RETURNING id', [id, `Asked ${marker} for a quote.`])).rows[0].id as string;
   await admin.query('INSERT INTO crm.bookings (contact_id, arrival, departure, amount_cents) VALUES ($1, current_date - 30, current_date - $2::int, 61000)', [id, departedDaysAgo]);
+  await recordExplicitConsent(admin, id, ['special_diet']);
   await admin.query('INSERT INTO crm.special_diet (contact_id, detail) VALUES ($1, $2)', [id, diet]);
   return { id, note };
 }
@@ -90,7 +92,10 @@ describe('access (art. 15): the data and the information of art. 15(1)(a)-(h)', 
   });
 
   test('gives the source of the data, the rights, the supervisory authority and says that no automated decision is made', () => {
-    expect(report.source.consents).toEqual([expect.objectContaining({ purpose: 'newsletter', source: 'salon Paris 2026' })]);
+    expect(report.source.consents).toEqual([
+      expect.objectContaining({ purpose: 'newsletter', source: 'salon Paris 2026' }),
+      expect.objectContaining({ purpose: 'special_diet', source: 'front desk' }),
+    ]);
     expect(report.source.record_created_at).toBeDefined();
     expect(report.rights.map((r: any) => r.article)).toEqual(['15', '16', '17', '18', '20', '21', '7(3)', '77']);
     expect(report.supervisory_authority).toMatchObject({ country: 'FR', name: expect.stringContaining('CNIL') });
@@ -103,7 +108,8 @@ describe('access (art. 15): the data and the information of art. 15(1)(a)-(h)', 
     const r = await dpo(async (c) => (await c.query('SELECT gdpr.access_report($1) AS r', [other])).rows[0].r);
     const contact = r.categories.find((c: any) => c.category === 'contact');
     expect(contact.recipients.find((x: any) => x.name === 'marketing')).toMatchObject({ applies: false });
-    expect(r.categories.map((c: any) => c.category)).not.toContain('consent');
+    // Its only consent is the explicit one its diet rests on (art. 9(2)(a)), not marketing's newsletter.
+    expect(r.data.consents.map((c: any) => c.purpose)).toEqual(['special_diet']);
   });
 
   test('never carries another contact\'s data', () => {

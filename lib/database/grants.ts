@@ -1,6 +1,6 @@
 import type { AccessRole, Catalog, Subcontractor } from '../catalog/catalog';
 import { auditSql } from './audit-sql';
-import { lifecycleDataSql, lifecycleRoleSql, purgeUserSql, rowVisibility } from './lifecycle-sql';
+import { lifecycleDataSql, lifecycleRoleSql, purgeUserSql, retentionClockProblems, rowVisibility } from './lifecycle-sql';
 import { doBlock, loginRoleSql } from './login-role';
 import { CONTACT_ID_COLUMN, CONTACTS_RELATION } from './contact-table';
 import { relationOf, SchemaColumn } from './schema-columns';
@@ -54,7 +54,8 @@ export function checkSchemaAgainstCatalog(catalog: Catalog, columns: readonly Sc
   const declared = new Set(catalog.categories.map((c) => c.name));
   const problems = columns
     .filter((c) => c.category !== undefined && !declared.has(c.category))
-    .map((c) => `column ${relationOf(c)}.${c.column} holds category "${c.category}", which the configuration does not declare; add it to categories (or drop the column in a migration)`);
+    .map((c) => `column ${relationOf(c)}.${c.column} holds category "${c.category}", which the configuration does not declare; add it to categories (or drop the column in a migration)`)
+    .concat(retentionClockProblems(catalog, columns));
   if (problems.length > 0) throw new Error(problems.join('\n'));
 }
 

@@ -189,7 +189,8 @@ export function lifecycleRoleSql(role: AccessRole, columns: readonly SchemaColum
 /**
  * The clocks and the archive of a role (migration 0008_retention_clocks): the
  * roles that own the relationship record the person's own contacts, for the
- * contacts they see (row security of crm.contacts applies to the check); the
+ * contacts they see (row security of crm.contacts applies to the check), and
+ * the DPO reads them; the
  * roles whose row security hides the archive may run its term; the DPO reads
  * each category's retention end for a contact.
  */
@@ -197,7 +198,14 @@ function retentionClockRoleSql(role: AccessRole): string[] {
   const r = q(role.name);
   const out: string[] = [];
   const policy = q(`${role.name}_record`);
-  out.push(`DROP POLICY IF EXISTS ${policy} ON ${rel(PERSON_CONTACTS)};`);
+  const reads = q(`${role.name}_select`);
+  out.push(`DROP POLICY IF EXISTS ${policy} ON ${rel(PERSON_CONTACTS)};`, `DROP POLICY IF EXISTS ${reads} ON ${rel(PERSON_CONTACTS)};`);
+  if (role.dataSubjectRights) {
+    // The DPO reads them for an access request (art. 15) and to check what restarted a clock.
+    out.push(`GRANT USAGE ON SCHEMA "crm" TO ${r};`);
+    out.push(`GRANT SELECT ON ${rel(PERSON_CONTACTS)} TO ${r};`);
+    out.push(`CREATE POLICY ${reads} ON ${rel(PERSON_CONTACTS)} FOR SELECT TO ${r} USING (true);`);
+  }
   if (role.recontact) {
     out.push(`GRANT USAGE ON SCHEMA "crm" TO ${r};`);
     out.push(`GRANT INSERT ("contact_id", "kind") ON ${rel(PERSON_CONTACTS)} TO ${r};`);

@@ -125,6 +125,14 @@ describe('the prospect clock moves only on a contact from the person', () => {
     await expect(db.as('sales', (c) => c.query('DELETE FROM crm.person_contacts WHERE contact_id = $1', [id]))).rejects.toThrow(/permission denied/);
     await expect(admin.query('UPDATE crm.person_contacts SET kind = $2 WHERE contact_id = $1', [id, 'reply'])).rejects.toThrow(/append-only/);
   });
+
+  test('only the DPO reads what was recorded', async () => {
+    await db.as('sales', (c) => c.query("INSERT INTO crm.person_contacts (contact_id, kind) VALUES ($1, 'reply')", [id]));
+    expect(await visible('dpo', 'SELECT kind, recorded_by FROM crm.person_contacts WHERE contact_id = $1', id)).toBe(1);
+    for (const role of ['sales', 'marketing', 'accounting', extract]) {
+      await expect(db.as(role, (c) => c.query('SELECT kind FROM crm.person_contacts WHERE contact_id = $1', [id]))).rejects.toThrow(/permission denied/);
+    }
+  });
 });
 
 describe('each category counts from its countFrom', () => {
@@ -134,6 +142,30 @@ describe('each category counts from its countFrom', () => {
       rows.map((r) => [r.relation, Object.fromEntries(Object.entries({ transaction: r.transaction_clock, creation: r.creation_clock, withdrawal: r.withdrawal_clock }).filter(([, v]) => v))]),
     );
     expect(fromDb).toEqual(ROW_CLOCKS);
+  });
+
+  test('every date a countFrom counts from that a login role may write is bounded or set by the database', async () => {
+    const { rows } = await admin.query(`
+      SELECT k.relation, c.col, r.rolname
+      FROM gdpr.retention_clocks k
+      CROSS JOIN LATERAL unnest(ARRAY[k.transaction_clock, k.creation_clock, k.withdrawal_clock]) AS c(col)
+      JOIN pg_catalog.pg_roles r ON r.rolcanlogin AND NOT r.rolsuper AND r.rolname <> current_user
+      WHERE c.col IS NOT NULL
+        AND (has_column_privilege(r.rolname, k.relation, c.col, 'UPDATE') OR has_column_privilege(r.rolname, k.relation, c.col, 'INSERT'))
+      ORDER BY 1, 2, 3`);
+    const written = [...new Set(rows.map((r) => `${r.relation}.${r.col}`))];
+    expect(written).toEqual(['crm.bookings.departure', 'crm.consents.given_at', 'crm.consents.withdrawn_at']);
+    // departure: gdpr.bound_clock (migration 0006); the consent ledger's guard stamps given_at with now() and refuses withdrawn_at on insert.
+    const id = await newContact('dated@example.fr');
+    await consent(id, 'newsletter', 'form-dated');
+    await expect(
+      db.as('marketing', (c) =>
+        c.query("INSERT INTO crm.consents (contact_id, purpose, source, proof_reference, given_at) VALUES ($1, 'newsletter', 'web', 'future-1', now() + interval '5 years')", [id]),
+      ),
+    ).rejects.toThrow(/given_at is set by the database/);
+    await expect(
+      db.as('sales', (c) => c.query("INSERT INTO crm.bookings (contact_id, arrival, departure, amount_cents) VALUES ($1, '9999-12-30', '9999-12-31', 0)", [id])),
+    ).rejects.toThrow(/outside 366 days before and 731 days after today/);
   });
 
   test('the reference configuration fits where its categories are stored', () => {

@@ -1,4 +1,5 @@
 import type { AccessRole, Catalog, Subcontractor } from '../catalog/catalog';
+import { ConfigError } from '../config/errors';
 import { auditSql } from './audit-sql';
 import { lifecycleDataSql, lifecycleRoleSql, purgeUserSql, retentionClockProblems, rowVisibility } from './lifecycle-sql';
 import { doBlock, loginRoleSql } from './login-role';
@@ -54,9 +55,11 @@ export function checkSchemaAgainstCatalog(catalog: Catalog, columns: readonly Sc
   const declared = new Set(catalog.categories.map((c) => c.name));
   const problems = columns
     .filter((c) => c.category !== undefined && !declared.has(c.category))
-    .map((c) => `column ${relationOf(c)}.${c.column} holds category "${c.category}", which the configuration does not declare; add it to categories (or drop the column in a migration)`)
-    .concat(retentionClockProblems(catalog, columns));
+    .map((c) => `column ${relationOf(c)}.${c.column} holds category "${c.category}", which the configuration does not declare; add it to categories (or drop the column in a migration)`);
   if (problems.length > 0) throw new Error(problems.join('\n'));
+  // The configuration's countFrom and legal holds against where each category is stored: one line per problem.
+  const clocks = retentionClockProblems(catalog, columns);
+  if (clocks.length > 0) throw new ConfigError('configuration', clocks);
 }
 
 /** Column privileges of one role on every relation, exactly as the catalog says. */

@@ -3,6 +3,8 @@ import { Catalog } from '../../lib/catalog/catalog';
 import { loadMigrations } from '../../lib/database/migrations';
 import { schemaColumns } from '../../lib/database/schema-columns';
 import { readsArchive, retentionClockProblems, ROW_CLOCKS } from '../../lib/database/lifecycle-sql';
+import { checkSchemaAgainstCatalog } from '../../lib/database/grants';
+import { ConfigError } from '../../lib/config/errors';
 import { defaultConfig } from '../helpers/reference';
 import { shiftClocks, TestDatabase, startReferenceDatabase } from '../helpers/postgres';
 
@@ -183,6 +185,15 @@ describe('each category counts from its countFrom', () => {
       `categories[${at('commercial')}].countFrom: category commercial is stored in crm.bookings, which has no withdrawal date, so its retention cannot count from it; got "withdrawal"; use one of last-contact-from-person, end-of-relationship, transaction`,
       `categories[${at('commercial')}].legalHold.keeps[0]: a legal hold keeps categories of the contact record (identity, contact, professional) with the held rows; got "notes"; remove it`,
     ]);
+    // As a configuration error (the CLI and the app exit 2 with these lines, no stack trace).
+    let thrown: unknown;
+    try {
+      checkSchemaAgainstCatalog(Catalog.fromConfig(config), columns);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).problems).toHaveLength(3);
   });
 
   test('gdpr.retention_ends tells the DPO, per category, from what it counts and when it ends; no other role may ask', async () => {

@@ -289,6 +289,20 @@ describe('erasure keeps what a legal hold requires, minimised, archived, until t
     }
   });
 
+  test('nothing new is written about what is left: a note, a booking, a special category, by sales or accounting, or the owner', async () => {
+    const attempts: [string, string][] = [
+      ['sales', "INSERT INTO crm.notes (contact_id, body) VALUES ($1, 'Came back to ask for a room.')"],
+      ['sales', 'INSERT INTO crm.bookings (contact_id, arrival, departure, amount_cents) VALUES ($1, current_date, current_date + 1, 100)'],
+      ['sales', "INSERT INTO crm.special_diet (contact_id, detail) VALUES ($1, 'vegetarian')"],
+      ['accounting', 'INSERT INTO crm.bookings (contact_id, arrival, departure, amount_cents) VALUES ($1, current_date, current_date + 1, 100)'],
+    ];
+    for (const [role, sql] of attempts) {
+      await expect(db.as(role, (c) => c.query(sql, [customer]))).rejects.toThrow(/was erased \(art\. 17\)/);
+    }
+    await expect(consent(customer, 'newsletter', 'form-after-erasure')).rejects.toThrow(/was erased \(art\. 17\)/);
+    expect(await left(customer)).toMatchObject({ notes: 0, consents: 0, special_diet: 0, bookings: [{ amount_cents: 84000 }] });
+  });
+
   test('who reads the archive follows from the catalog: accounting and the DPO only', () => {
     expect(catalog.roles.filter(readsArchive).map((r) => r.name)).toEqual(['accounting', 'dpo']);
   });

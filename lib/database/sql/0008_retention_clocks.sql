@@ -378,6 +378,27 @@ BEGIN
 END
 $$;
 
+-- What is left of a contact erased under a hold takes no new data: a row about
+-- it (a note, a booking, a consent, a contact from the person, ...) is refused
+-- to every writer, as 0003 refuses the erased contact's own row. A person who
+-- comes back is a new contact, with a new id.
+CREATE FUNCTION crm.refuse_erased_rows() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM gdpr.erasure_log WHERE contact_id = NEW.contact_id) THEN
+    RAISE EXCEPTION 'contact % was erased (art. 17); only what a legal hold keeps is left, and nothing new is written about it; a person who comes back is a new contact', NEW.contact_id
+      USING ERRCODE = 'integrity_constraint_violation';
+  END IF;
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER refuse_erased BEFORE INSERT OR UPDATE OF contact_id ON crm.consents FOR EACH ROW EXECUTE FUNCTION crm.refuse_erased_rows();
+CREATE TRIGGER refuse_erased BEFORE INSERT OR UPDATE OF contact_id ON crm.notes FOR EACH ROW EXECUTE FUNCTION crm.refuse_erased_rows();
+CREATE TRIGGER refuse_erased BEFORE INSERT OR UPDATE OF contact_id ON crm.bookings FOR EACH ROW EXECUTE FUNCTION crm.refuse_erased_rows();
+CREATE TRIGGER refuse_erased BEFORE INSERT OR UPDATE OF contact_id ON crm.special_diet FOR EACH ROW EXECUTE FUNCTION crm.refuse_erased_rows();
+CREATE TRIGGER refuse_erased BEFORE INSERT OR UPDATE OF contact_id ON crm.accessibility FOR EACH ROW EXECUTE FUNCTION crm.refuse_erased_rows();
+CREATE TRIGGER refuse_erased BEFORE INSERT OR UPDATE OF contact_id ON crm.person_contacts FOR EACH ROW EXECUTE FUNCTION crm.refuse_erased_rows();
+
 ------------------------------------------------------------ the purge
 
 -- As in 0004, with the clocks of this migration: each category of each table
@@ -553,6 +574,7 @@ LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 $$;
 
 REVOKE ALL ON FUNCTION crm.guard_person_contacts() FROM PUBLIC;
+REVOKE ALL ON FUNCTION crm.refuse_erased_rows() FROM PUBLIC;
 REVOKE ALL ON FUNCTION crm.touch_contact() FROM PUBLIC;
 REVOKE ALL ON FUNCTION gdpr.relationship_end(uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION gdpr.clock_expression(text, text) FROM PUBLIC;

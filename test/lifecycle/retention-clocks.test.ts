@@ -91,6 +91,20 @@ describe('the prospect clock moves only on a contact from the person', () => {
     expect(await clockAge(id)).toBe(0);
   });
 
+  test('a payment counts once per booking: toggling paid, due, paid again does not restart it', async () => {
+    await db.as('sales', (c) => c.query('INSERT INTO crm.bookings (contact_id, arrival, departure, amount_cents) VALUES ($1, current_date, current_date + 1, 100)', [id]));
+    await backdate(id, 400);
+    await db.as('sales', (c) => c.query("UPDATE crm.bookings SET payment_status = 'paid' WHERE contact_id = $1", [id]));
+    expect(await clockAge(id)).toBe(0);
+    await backdate(id, 400);
+    await db.as('sales', async (c) => {
+      await c.query("UPDATE crm.bookings SET payment_status = 'due' WHERE contact_id = $1", [id]);
+      await c.query("UPDATE crm.bookings SET payment_status = 'paid' WHERE contact_id = $1", [id]);
+    });
+    expect(await clockAge(id)).toBe(400);
+    await expect(db.as('sales', (c) => c.query('UPDATE crm.bookings SET paid_at = NULL WHERE contact_id = $1', [id]))).rejects.toThrow(/permission denied/);
+  });
+
   test('a role cannot date a contact from the person itself, nor record a kind that is not one', async () => {
     await expect(
       db.as('sales', (c) => c.query("INSERT INTO crm.person_contacts (contact_id, kind, occurred_at) VALUES ($1, 'reply', now() + interval '5 years')", [id])),

@@ -96,9 +96,27 @@ CREATE TRIGGER guard BEFORE INSERT OR UPDATE OR DELETE ON crm.person_contacts FO
 CREATE TRIGGER guard_truncate BEFORE TRUNCATE ON crm.person_contacts FOR EACH STATEMENT EXECUTE FUNCTION crm.guard_person_contacts();
 CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON crm.person_contacts FOR EACH ROW EXECUTE FUNCTION gdpr.audit();
 
+-- When a booking was first paid, set by the database: a payment is a contact
+-- from the person once per booking (sales toggling paid, due, paid again must
+-- not restart the clock each time).
+ALTER TABLE crm.bookings ADD COLUMN paid_at timestamptz;
+COMMENT ON COLUMN crm.bookings.paid_at IS 'structural';
+CREATE FUNCTION crm.stamp_payment() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    NEW.paid_at := CASE WHEN NEW.payment_status = 'paid' THEN now() END;
+  ELSE
+    NEW.paid_at := COALESCE(OLD.paid_at, CASE WHEN NEW.payment_status = 'paid' THEN now() END);
+  END IF;
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER stamp_payment BEFORE INSERT OR UPDATE ON crm.bookings FOR EACH ROW EXECUTE FUNCTION crm.stamp_payment();
+
 -- The prospect clock moves only on a contact from the person:
 --   crm.person_contacts INSERT (a reply, a request, a visit, a purchase);
---   crm.bookings INSERT (a booking), or payment_status becoming 'paid' (a payment);
+--   crm.bookings INSERT (a booking), or its first payment (paid_at set);
 --   crm.consents INSERT (a consent given or renewed; a withdrawal is not);
 -- and on nothing else (notes, edits of the record, special categories, the
 -- purge). On crm.contacts itself the clock is kept as it was, unless the
@@ -128,7 +146,7 @@ BEGIN
     WHEN 'person_contacts' THEN TG_OP = 'INSERT'
     WHEN 'consents' THEN TG_OP = 'INSERT'
     WHEN 'bookings' THEN TG_OP = 'INSERT'
-      OR ((to_jsonb(NEW) ->> 'payment_status') = 'paid' AND (to_jsonb(OLD) ->> 'payment_status') IS DISTINCT FROM 'paid')
+      OR ((to_jsonb(NEW) ->> 'paid_at') IS NOT NULL AND (to_jsonb(OLD) ->> 'paid_at') IS NULL)
     ELSE false
   END;
   IF from_person THEN
@@ -575,6 +593,7 @@ $$;
 
 REVOKE ALL ON FUNCTION crm.guard_person_contacts() FROM PUBLIC;
 REVOKE ALL ON FUNCTION crm.refuse_erased_rows() FROM PUBLIC;
+REVOKE ALL ON FUNCTION crm.stamp_payment() FROM PUBLIC;
 REVOKE ALL ON FUNCTION crm.touch_contact() FROM PUBLIC;
 REVOKE ALL ON FUNCTION gdpr.relationship_end(uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION gdpr.clock_expression(text, text) FROM PUBLIC;

@@ -4,6 +4,10 @@ import { App } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { ConfigError } from '../lib/config/errors';
 import { loadConfigFile } from '../lib/config/load';
+import { Catalog } from '../lib/catalog/catalog';
+import { checkSchemaAgainstCatalog } from '../lib/database/grants';
+import { loadMigrations } from '../lib/database/migrations';
+import { schemaColumns } from '../lib/database/schema-columns';
 import { type BaselineConfig, permittedRegions } from '../lib/config/schema';
 import { declaredParties } from '../lib/config/declared';
 import { addBaselineChecks } from '../lib/nag/baseline-checks';
@@ -27,7 +31,10 @@ function cliContext(): Record<string, unknown> {
 function loadConfigOrExit(context: Record<string, unknown>): BaselineConfig {
   const path = context.config;
   try {
-    return loadConfigFile(typeof path === 'string' ? path : DEFAULT_CONFIG);
+    const config = loadConfigFile(typeof path === 'string' ? path : DEFAULT_CONFIG);
+    // Where the schema stores each category decides which countFrom fits it (ConfigError, one line per problem).
+    checkSchemaAgainstCatalog(Catalog.fromConfig(config), schemaColumns(loadMigrations()));
+    return config;
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\nNothing was synthesized.\n`);

@@ -28,7 +28,13 @@ export interface DataCategory {
   /** The legal text the category's processing or retention rests on. */
   readonly legalReference?: string;
   /** A legal obligation to keep the category after an erasure request (art. 17(3)(b)). */
-  readonly legalHold?: { readonly obligation: string; readonly legalReference: string; readonly retentionDays: number };
+  readonly legalHold?: {
+    readonly obligation: string;
+    readonly legalReference: string;
+    readonly retentionDays: number;
+    /** Categories of the contact record an erasure keeps with the held rows (who they name). */
+    readonly keeps: readonly string[];
+  };
   /** True for art. 9 special categories. */
   readonly special: boolean;
   readonly specialCategoryCondition?: string;

@@ -281,6 +281,13 @@ function crossFieldChecks(value: unknown, ctx: z.RefinementCtx, now: (() => Date
       problem(['categories', i, 'specialCategoryCondition'], 'only special categories take an art. 9(2) condition; remove it or set sensitivity to special');
     }
   });
+  list(cfg.categories).forEach((cat, i) => {
+    list(cat?.legalHold?.keeps).forEach((kept, j) => {
+      if (!categories.has(str(kept) ?? '')) {
+        problem(['categories', i, 'legalHold', 'keeps', j], `unknown category; a legal hold keeps categories of the contact record, declared categories: ${[...categories.keys()].join(', ')}`);
+      }
+    });
+  });
   const longest = longestRetentionDays([...categories.values()]);
   if (longest !== undefined && typeof db.backupRetentionDays === 'number' && db.backupRetentionDays > longest) {
     problem(['database', 'backupRetentionDays'], `backups must not outlive the longest category retention (${longest} days)`);

@@ -1,7 +1,8 @@
 import type { AccessRole, Catalog, Subcontractor } from '../catalog/catalog';
+import { ConfigError } from '../config/errors';
 import { auditSql } from './audit-sql';
 import { consentDataSql, consentRoleSql } from './consent-sql';
-import { lifecycleDataSql, lifecycleRoleSql, purgeUserSql, rowVisibility } from './lifecycle-sql';
+import { lifecycleDataSql, lifecycleRoleSql, purgeUserSql, retentionClockProblems, rowVisibility } from './lifecycle-sql';
 import { hasRestrictionSchema, processingCondition, restrictionDataSql, restrictionRoleSql } from './restriction-sql';
 import { doBlock, loginRoleSql } from './login-role';
 import { rightsDataSql, rightsRoleSql } from './rights-sql';
@@ -64,6 +65,9 @@ export function checkSchemaAgainstCatalog(catalog: Catalog, columns: readonly Sc
     .filter((c) => c.category !== undefined && !declared.has(c.category))
     .map((c) => `column ${relationOf(c)}.${c.column} holds category "${c.category}", which the configuration does not declare; add it to categories (or drop the column in a migration)`);
   if (problems.length > 0) throw new Error(problems.join('\n'));
+  // The configuration's countFrom and legal holds against where each category is stored: one line per problem.
+  const clocks = retentionClockProblems(catalog, columns);
+  if (clocks.length > 0) throw new ConfigError('configuration', clocks);
 }
 
 /** Column privileges of one role on every relation, exactly as the catalog says. */
@@ -187,8 +191,11 @@ function roleSql(role: AccessRole, input: DatabaseCatalogInput, privileges = rol
     out.push(`GRANT SELECT ON "gdpr"."audit_log", "gdpr"."erasure_log" TO ${r};`);
     out.push(`GRANT EXECUTE ON FUNCTION "gdpr"."export_contact"(uuid), "gdpr"."erase_contact"(uuid, text) TO ${r};`);
     // The breach register: read it, record into it through its functions only (no INSERT: the deadline and the clock are the database's).
-    out.push(`GRANT SELECT ON ${BREACH_REGISTER_RELATIONS.map(rel).join(', ')} TO ${r};`);
-    out.push(`GRANT EXECUTE ON FUNCTION ${BREACH_REGISTER_FUNCTIONS.join(', ')} TO ${r};`);
+    // Only where the schema has it: the catalog SQL may meet a database whose migrations stop before the register's.
+    if (input.tables?.includes('gdpr.breaches') ?? true) {
+      out.push(`GRANT SELECT ON ${BREACH_REGISTER_RELATIONS.map(rel).join(', ')} TO ${r};`);
+      out.push(`GRANT EXECUTE ON FUNCTION ${BREACH_REGISTER_FUNCTIONS.join(', ')} TO ${r};`);
+    }
     // Access report, rectification, portability and the register of requests (art. 12-20).
     out.push(...rightsRoleSql(role));
   }

@@ -96,7 +96,7 @@ function databasePrivileges(catalogSql: string): Map<string, UserPrivileges> {
       (privilege === 'SELECT' ? user(name).select : user(name).write).add(key);
     }
   }
-  for (const [, name, purpose] of catalogSql.matchAll(/CREATE POLICY "\w+_select" ON "crm"\."contacts" FOR SELECT TO "(\w+)" USING \("crm"\."has_consent_(\w+)"\("id"\)(?: AND [^;]*)?\);/g)) {
+  for (const [, name, purpose] of catalogSql.matchAll(/CREATE POLICY "\w+_select" ON "crm"\."contacts" FOR SELECT TO "(\w+)" USING \([^;\n]*?"crm"\."has_consent_(\w+)"\("id"\)/g)) {
     user(name).consent = purpose;
   }
   for (const [, name] of catalogSql.matchAll(/GRANT EXECUTE ON FUNCTION "gdpr"\."export_contact"\(uuid\), "gdpr"\."erase_contact"\(uuid, text\) TO "(\w+)";/g)) {

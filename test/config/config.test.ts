@@ -80,6 +80,17 @@ describe('a bad configuration is refused with one line per problem naming field,
     );
   });
 
+  test('a legal hold keeping an unknown category', () => {
+    const commercial = (c: any) => c.categories.findIndex((x: { name: string }) => x.name === 'commercial');
+    let at = -1;
+    expect(
+      withChange((c) => {
+        at = commercial(c);
+        c.categories[at].legalHold.keeps = ['identity', 'invoice_name'];
+      }),
+    ).toContainEqual(expect.stringMatching(new RegExp(`^categories\\[${at}\\]\\.legalHold\\.keeps\\[1\\]: unknown category; a legal hold keeps categories of the contact record, declared categories: identity, .*; got "invoice_name"$`)));
+  });
+
   test('a duplicate role', () => {
     expect(withChange((c) => c.roles.push({ ...c.roles[0] }))).toContainEqual('roles[4].name: duplicate role; each role is declared once; got "marketing"');
   });

@@ -191,7 +191,7 @@ describe('the DPO answers access and erasure requests', () => {
     await expect(as('marketing', (c) => c.query("SELECT gdpr.erase_contact($1, 'x')", [subject.id]))).rejects.toThrow(/permission denied for schema gdpr/);
   });
 
-  test('erasure leaves no personal data of the contact in any table', async () => {
+  test('erasure leaves no personal data of the contact in any table but the booking a legal hold keeps, and the name it is made out to', async () => {
     const erased = await as('dpo', async (c) => (await c.query("SELECT gdpr.erase_contact($1, 'art. 17 request of 2026-11-29') AS found", [subject.id])).rows[0].found);
     expect(erased).toBe(true);
     // Every table of every schema, every row rendered as text: neither the contact's values nor rows keyed by it remain
@@ -203,13 +203,16 @@ describe('the DPO answers access and erasure requests', () => {
     );
     for (const { t } of relations) {
       const { rows } = await admin.query(`SELECT count(*)::int AS n FROM ${t} x WHERE x::text ~ $1`, ['subject@example\\.fr|Diallo.*subject|quiet room|vegetarian|wheelchair|61000']);
-      expect([t, rows[0].n]).toEqual([t, 0]);
+      // The booking is an accounting record under the reference's legal hold (Code de commerce L123-22).
+      expect([t, rows[0].n]).toEqual([t, t === 'crm.bookings' ? 1 : 0]);
     }
     for (const t of ['crm.contacts', 'crm.consents', 'crm.notes', 'crm.bookings', 'crm.special_diet', 'crm.accessibility']) {
       const key = t === 'crm.contacts' ? 'id' : 'contact_id';
       const { rows } = await admin.query(`SELECT count(*)::int AS n FROM ${t} WHERE ${key} = $1`, [subject.id]);
-      expect([t, rows[0].n]).toEqual([t, 0]);
+      expect([t, rows[0].n]).toEqual([t, ['crm.contacts', 'crm.bookings'].includes(t) ? 1 : 0]);
     }
+    const { rows: kept } = await admin.query('SELECT email, phone, company, last_name IS NOT NULL AS named FROM crm.contacts WHERE id = $1', [subject.id]);
+    expect(kept).toEqual([{ email: null, phone: null, company: null, named: true }]);
     const { rows: log } = await admin.query('SELECT reason FROM gdpr.erasure_log WHERE contact_id = $1', [subject.id]);
     expect(log).toEqual([{ reason: 'art. 17 request of 2026-11-29' }]);
   });
@@ -225,26 +228,30 @@ describe('the write path keeps the date of the last action', () => {
   const ageInDays = async (id: string) =>
     Number((await admin.query('SELECT extract(day FROM now() - last_action_at) AS d FROM crm.contacts WHERE id = $1', [id])).rows[0].d);
 
-  test('a note written about a contact moves last_action_at to now', async () => {
+  // last_action_at is the last contact from the person (migration 0012_retention_clocks, the CNIL's prospect
+  // clock): a staff note or edit is no such contact; a reply recorded in crm.person_contacts is.
+  test('a note written about a contact does not move last_action_at; a reply recorded from the person does', async () => {
     const contact = await newContact('touch-note@example.fr');
     await backdate(contact.id);
     expect(await ageInDays(contact.id)).toBe(400);
     await as('sales', (c) => c.query("INSERT INTO crm.notes (contact_id, body) VALUES ($1, 'Asked for a quote for a seminar.')", [contact.id]));
+    expect(await ageInDays(contact.id)).toBe(400);
+    await as('sales', (c) => c.query("INSERT INTO crm.person_contacts (contact_id, kind) VALUES ($1, 'reply')", [contact.id]));
     expect(await ageInDays(contact.id)).toBe(0);
   });
 
-  test('an update of the contact itself moves last_action_at, whatever the writer sets', async () => {
+  test('an update of the contact itself never moves last_action_at, whatever the writer sets', async () => {
     const contact = await newContact('touch-update@example.fr');
     await backdate(contact.id);
     await admin.query("UPDATE crm.contacts SET job_title = 'CEO', last_action_at = '2020-01-01' WHERE id = $1", [contact.id]);
-    expect(await ageInDays(contact.id)).toBe(0);
+    expect(await ageInDays(contact.id)).toBe(400);
   });
 
   test('the audit trail records who changed which columns, never the values', async () => {
     const contact = await newContact('audited@example.fr');
     await as('sales', (c) => c.query("UPDATE crm.contacts SET phone = '+33 1 00 00 00 00' WHERE id = $1", [contact.id]));
     const { rows } = await admin.query("SELECT actor, action, columns FROM gdpr.audit_log WHERE contact_id = $1 AND action = 'UPDATE' ORDER BY id DESC LIMIT 1", [contact.id]);
-    expect(rows[0]).toEqual({ actor: 'sales', action: 'UPDATE', columns: ['last_action_at', 'phone'] });
+    expect(rows[0]).toEqual({ actor: 'sales', action: 'UPDATE', columns: ['phone'] });
     const { rows: leaks } = await admin.query("SELECT count(*)::int AS n FROM gdpr.audit_log x WHERE x::text LIKE '%+33 1 00 00 00 00%'");
     expect(leaks[0].n).toBe(0);
   });

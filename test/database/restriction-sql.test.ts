@@ -16,15 +16,15 @@ describe('row security of restriction and objection, as generated', () => {
   const sql = catalogOf();
 
   test('a consent-bound role: its consent, not restricted, not objecting on the record; crm.may_process on the tables about a contact', () => {
-    expect(policy(sql, 'marketing_select', 'contacts')).toBe('FOR SELECT TO "marketing" USING ("crm"."has_consent_newsletter"("id") AND NOT "restricted" AND NOT "objecting")');
-    expect(policy(sql, 'marketing_select', 'consents')).toBe('FOR SELECT TO "marketing" USING ("crm"."has_consent_newsletter"("contact_id") AND "crm"."may_process"(current_user, "contact_id"))');
+    expect(policy(sql, 'marketing_select', 'contacts')).toBe('FOR SELECT TO "marketing" USING ("crm"."has_consent_newsletter"("id") AND NOT "restricted" AND NOT "objecting" AND "crm"."in_active_use"(\'crm.contacts\', "id", NULL))');
+    expect(policy(sql, 'marketing_select', 'consents')).toBe('FOR SELECT TO "marketing" USING ("crm"."has_consent_newsletter"("contact_id") AND "crm"."may_process"(current_user, "contact_id") AND "crm"."in_active_use"(\'crm.consents\', "contact_id", NULL))');
   });
 
   test('sales serves objecting customers but no restricted one; the extract job sees neither', () => {
-    expect(policy(sql, 'sales_select', 'contacts')).toBe('FOR SELECT TO "sales" USING (NOT "restricted")');
-    expect(policy(sql, 'sales_update', 'contacts')).toBe('FOR UPDATE TO "sales" USING (NOT "restricted") WITH CHECK (true)');
-    expect(policy(sql, 'sales_select', 'notes')).toBe('FOR SELECT TO "sales" USING (NOT "held_for_review" AND "crm"."may_process"(current_user, "contact_id"))');
-    expect(policy(sql, 'extract_statlab_select', 'contacts')).toBe('FOR SELECT TO "extract_statlab" USING (NOT "restricted" AND NOT "objecting")');
+    expect(policy(sql, 'sales_select', 'contacts')).toBe('FOR SELECT TO "sales" USING (NOT "restricted" AND "crm"."in_active_use"(\'crm.contacts\', "id", NULL))');
+    expect(policy(sql, 'sales_update', 'contacts')).toBe('FOR UPDATE TO "sales" USING (NOT "restricted" AND "crm"."in_active_use"(\'crm.contacts\', "id", NULL)) WITH CHECK (true)');
+    expect(policy(sql, 'sales_select', 'notes')).toBe('FOR SELECT TO "sales" USING (NOT "held_for_review" AND "crm"."may_process"(current_user, "contact_id") AND "crm"."in_active_use"(\'crm.notes\', "contact_id", NULL))');
+    expect(policy(sql, 'extract_statlab_select', 'contacts')).toBe('FOR SELECT TO "extract_statlab" USING (NOT "restricted" AND NOT "objecting" AND "crm"."in_active_use"(\'crm.contacts\', "id", NULL))');
   });
 
   test('the DPO sees every contact, and alone runs the restriction and objection functions', () => {

@@ -77,8 +77,11 @@ describe('crm.recontact_due lists the contacts whose record ends within the reco
     await expect(listed('accounting')).rejects.toThrow(/permission denied for view recontact_due/);
   });
 
-  test('recontacting (any action) restarts the clock and removes the contact from the list', async () => {
+  test('a reminder without an answer keeps the contact on the list; the person\'s reply restarts the clock and removes it', async () => {
+    await as('sales', (c) => c.query("INSERT INTO crm.notes (contact_id, body) VALUES ($1, 'Relance envoyée, pas de réponse.')", [dueIn30]));
+    expect((await listed('sales')).map((r) => r.contact_id)).toContain(dueIn30);
     await as('sales', (c) => c.query("INSERT INTO crm.notes (contact_id, body) VALUES ($1, 'Called back: still interested in the spring seminar.')", [dueIn30]));
+    await as('sales', (c) => c.query("INSERT INTO crm.person_contacts (contact_id, kind) VALUES ($1, 'reply')", [dueIn30]));
     expect((await listed('sales')).map((r) => r.contact_id)).toEqual([dueIn10Consenting]);
   });
 });

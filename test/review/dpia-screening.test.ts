@@ -22,6 +22,7 @@ const silent = (c: Record<string, any>) => {
   for (const cat of c.categories) {
     delete cat.sensitivity;
     delete cat.specialCategoryCondition;
+    delete cat.consentPurpose;
   }
   for (const role of c.roles) {
     delete role.specialCategoryJustification;

@@ -25,11 +25,12 @@ afterAll(async () => db?.stop());
 const age = async () => Number((await admin.query('SELECT extract(day FROM now() - last_action_at) AS d FROM crm.contacts WHERE id = $1', [guest])).rows[0].d);
 
 describe('the purge’s flag is the purge’s alone', () => {
-  test('sales setting gdpr.retention_purge in its session still moves the clock with a real change', async () => {
+  // A staff edit is no contact from the person (migration 0012_retention_clocks): the person's reply is.
+  test('sales setting gdpr.retention_purge in its session still moves the clock with a reply recorded', async () => {
     expect(await age()).toBe(1000);
     await db.as('sales', async (c) => {
       await c.query("SET gdpr.retention_purge = 'on'");
-      await c.query("UPDATE crm.contacts SET email = 'hugo.b@example.fr' WHERE id = $1", [guest]);
+      await c.query("INSERT INTO crm.person_contacts (contact_id, kind) VALUES ($1, 'reply')", [guest]);
     });
     expect(await age()).toBe(0);
   });

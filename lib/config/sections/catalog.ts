@@ -48,6 +48,11 @@ export const legalHoldSchema = z
       .int({ message: 'a legal hold is a whole number of days' })
       .min(1, { message: 'a legal hold lasts at least 1 day' })
       .max(3650, { message: 'a legal hold longer than 10 years is beyond what the kit supports; at most 3650 days' }),
+    /**
+     * Categories of the contact record (crm.contacts) the held records need and that an erasure
+     * therefore keeps with them, such as the name an invoice is made out to; every other category goes.
+     */
+    keeps: z.array(identifier('a category name')).default([]),
   })
   .strict();
 

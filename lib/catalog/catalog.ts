@@ -132,6 +132,11 @@ export interface AccessSettings {
   readonly operatorTrustedPrincipalArns: readonly string[];
   /** A role that lists no principal may be assumed by any IAM principal of the account with MFA. */
   readonly trustAnyMfaPrincipal: boolean;
+  /**
+   * Where MFA is enforced for IAM Identity Center sign-ins (landingZone.identityCenter.mfaEnforcement): the
+   * sessions of permission-set roles carry no aws:MultiFactorAuthPresent, so their trust cannot test it.
+   */
+  readonly identityCenterMfaEnforcement?: string;
 }
 
 export class Catalog {
@@ -182,6 +187,7 @@ export class Catalog {
       mfaMaxAgeSeconds: config.access.mfaMaxAgeSeconds,
       operatorTrustedPrincipalArns: [...config.access.operatorTrustedPrincipalArns],
       trustAnyMfaPrincipal: config.access.trustAnyMfaPrincipal,
+      identityCenterMfaEnforcement: config.landingZone.identityCenter?.mfaEnforcement,
     };
     this.subcontractors = config.subcontractors.map((s) => ({
       name: s.name,

@@ -13,6 +13,7 @@ import { backupChecks, backupSchema, longestRetentionDays } from './sections/bac
 import { breachSchema } from './sections/breach';
 import { categorySchema, consentPurposeSchema, roleSchema, SPECIAL_CATEGORY_CONDITIONS, trustChecks } from './sections/catalog';
 import { accountId, acmCertificateArn, cidr, list, type Problem, regionName, samlProviderArn, str } from './sections/common';
+import { landingZoneChecks, landingZoneSchema } from './sections/landing-zone';
 import { lifecycleChecks, notesCheckSchema, retentionSchema } from './sections/retention';
 import { subcontractorChecks, subcontractorSchema, TRANSFER_MECHANISMS } from './sections/subcontractors';
 
@@ -132,6 +133,8 @@ const configObject = z
     categories: z.array(categorySchema).min(1),
     roles: z.array(roleSchema).min(1),
     subcontractors: z.array(subcontractorSchema).default([]),
+    /** An existing landing zone the baseline fits into (organisation trail, Identity Center, Organizations). */
+    landingZone: landingZoneSchema.default({}),
   })
   .strict();
 
@@ -327,6 +330,8 @@ function crossFieldChecks(value: unknown, ctx: z.RefinementCtx, now: (() => Date
   }
 
   subcontractorChecks(cfg, categories, roleNames, now?.(), problem);
+
+  landingZoneChecks(cfg, permitted, problem);
 }
 
 /* eslint-enable @typescript-eslint/no-explicit-any */
@@ -342,6 +347,7 @@ export type RoleConfig = BaselineConfig['roles'][number];
 export type ConsentPurposeConfig = BaselineConfig['consentPurposes'][number];
 export type BackupConfig = BaselineConfig['backup'];
 export type SubcontractorConfig = BaselineConfig['subcontractors'][number];
+export type LandingZoneConfig = BaselineConfig['landingZone'];
 export type TransferMechanism = (typeof TRANSFER_MECHANISMS)[number];
 
 /** Every region the configuration lets data live in. */

@@ -1,0 +1,105 @@
+/**
+ * An existing landing zone (AWS Control Tower, Landing Zone Accelerator): the
+ * organisation's own trail, IAM Identity Center and AWS Organizations, named
+ * by id in the configuration (synth never looks anything up).
+ */
+import { z } from 'zod';
+import { accountId, list, str, type Problem } from './common';
+
+const S3_BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const KMS_KEY_ARN = /^arn:aws(?:-[a-z]+)*:kms:([a-z]{2}(?:-gov)?-[a-z]+-\d{1,2}):(\d{12}):key\/[0-9a-f-]{36}$/;
+const TRAIL_ARN = /^arn:aws(?:-[a-z]+)*:cloudtrail:([a-z]{2}(?:-gov)?-[a-z]+-\d{1,2}):(\d{12}):trail\/[\w.-]{3,128}$/;
+const OU_ID = /^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$/;
+
+export const organisationTrailSchema = z
+  .object({
+    /** The organisation trail's ARN (in the management or delegated administrator account). */
+    trailArn: z.string().regex(TRAIL_ARN, { message: 'must be a CloudTrail trail ARN (arn:aws:cloudtrail:<region>:<account>:trail/<name>)' }),
+    /** The account that holds the trail's bucket (usually the log archive account). */
+    account: accountId,
+    /** The bucket the organisation trail delivers to. */
+    bucketName: z.string().regex(S3_BUCKET_NAME, { message: 'must be an S3 bucket name (3-63 lower-case letters, digits, dots or hyphens)' }),
+    /** The customer-managed KMS key the organisation trail encrypts its log files with. */
+    kmsKeyArn: z.string().regex(KMS_KEY_ARN, { message: 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<uuid>); an alias or an AWS-managed key is refused' }),
+    /** The trail validates its log files (digest files): required, it is what proves no log file was removed. */
+    logFileValidation: z.literal(true, { message: 'the organisation trail must validate its log files (aws cloudtrail update-trail --enable-log-file-validation); set true once it does' }),
+    /**
+     * The organisation trail also records the invocations (Lambda data events) of the kit's functions; without them
+     * the detections of an unexpected invocation receive nothing, and the synth leaves a warning.
+     */
+    recordsLambdaDataEvents: z.boolean().default(false),
+  })
+  .strict();
+
+export const identityCenterSchema = z
+  .object({
+    /**
+     * Where multi-factor authentication is enforced for the Identity Center sign-ins that reach the catalog roles
+     * (Identity Center's MFA setting, or the external identity provider's policy). Written into the template:
+     * sessions of permission-set roles never carry aws:MultiFactorAuthPresent, so the trust policies cannot test it.
+     */
+    mfaEnforcement: z.string().min(30, { message: 'say where MFA is enforced for Identity Center sign-ins, in at least 30 characters (for example: IAM Identity Center, MFA required at every sign-in, setting "Every time they sign in")' }),
+  })
+  .strict();
+
+export const organizationsSchema = z
+  .object({
+    /** The management account of the organisation: the region-deny SCP stack is deployed there. */
+    managementAccount: accountId,
+    /** The organisational units (or the root) the SCP is attached to. */
+    targetIds: z
+      .array(z.string().regex(OU_ID, { message: 'must be an organisational unit id (ou-xxxx-xxxxxxxx) or the root id (r-xxxx)' }))
+      .min(1, { message: 'name at least one organisational unit the region-deny SCP is attached to' }),
+  })
+  .strict();
+
+export const landingZoneSchema = z
+  .object({
+    /** The organisation trail records this account: the stack creates no trail of its own. */
+    organisationTrail: organisationTrailSchema.optional(),
+    /** Catalog roles are trusted by IAM Identity Center permission sets: say where MFA is enforced. */
+    identityCenter: identityCenterSchema.optional(),
+    /** Deploy the region-deny SCP (policies/organisation-scp.json) from the management account. */
+    organizations: organizationsSchema.optional(),
+  })
+  .strict();
+
+export const IDENTITY_CENTER_ROLE = ':role/aws-reserved/sso.amazonaws.com/';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/** The checks that relate the landing zone to the rest of the configuration. */
+export function landingZoneChecks(cfg: any, permitted: readonly string[], problem: Problem): void {
+  const lz = cfg.landingZone ?? {};
+  const trail = lz.organisationTrail;
+  const keyArn = str(trail?.kmsKeyArn);
+  const keyRegion = keyArn ? /^arn:[^:]+:kms:([^:]+):/.exec(keyArn)?.[1] : undefined;
+  if (keyRegion && !permitted.includes(keyRegion)) {
+    problem(['landingZone', 'organisationTrail', 'kmsKeyArn'], `the trail key is in ${keyRegion}, outside the permitted regions (${permitted.join(', ')}); the trail's records name people: keep them in the EU`);
+  }
+  const keyAccount = keyArn ? /:(\d{12}):key\//.exec(keyArn)?.[1] : undefined;
+  const trailAccount = str(trail?.account);
+  if (keyAccount && trailAccount && keyAccount !== trailAccount && keyAccount !== /:(\d{12}):trail\//.exec(str(trail?.trailArn) ?? '')?.[1]) {
+    problem(['landingZone', 'organisationTrail', 'kmsKeyArn'], `the key is in account ${keyAccount}, neither the trail's account nor the log archive account ${trailAccount}; name the key the organisation trail uses`);
+  }
+  const trailRegion = /^arn:[^:]+:cloudtrail:([^:]+):/.exec(str(trail?.trailArn) ?? '')?.[1];
+  if (trailRegion && !permitted.includes(trailRegion)) {
+    problem(['landingZone', 'organisationTrail', 'trailArn'], `the organisation trail's home region ${trailRegion} is outside the permitted regions (${permitted.join(', ')}); its log files would leave them`);
+  }
+
+  const ssoTrusted = [
+    ...list(cfg.roles).flatMap((r) => list(r?.trustedPrincipalArns)),
+    ...list(cfg.access?.operatorTrustedPrincipalArns),
+  ].some((arn) => typeof arn === 'string' && arn.includes(IDENTITY_CENTER_ROLE));
+  if (ssoTrusted && lz.identityCenter === undefined) {
+    problem(
+      ['landingZone', 'identityCenter'],
+      'roles are trusted by IAM Identity Center permission sets, whose sessions never carry aws:MultiFactorAuthPresent; set landingZone.identityCenter.mfaEnforcement to say where MFA is enforced (the trust policies then test the permission set, not MFA)',
+    );
+  }
+
+  const management = str(lz.organizations?.managementAccount);
+  if (management && management === str(cfg.environment?.account)) {
+    problem(['landingZone', 'organizations', 'managementAccount'], 'the contact database must not live in the management account (AWS: keep workloads out of it; SCPs do not apply to it); deploy it in a member account');
+  }
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */

@@ -1,4 +1,5 @@
 import type { IConstruct } from 'constructs';
+import type { OrganisationTrailReference } from '../breach/breach-detection';
 import { acknowledge } from '../marks/acknowledge';
 import type { ContactBaselineStack } from './contact-baseline-stack';
 
@@ -38,5 +39,19 @@ export function acknowledgeBaselineFindings(stack: ContactBaselineStack): void {
     'AwsSolutions-IAM4',
     'AmazonRDSEnhancedMonitoringRole is the AWS-maintained policy RDS requires to publish enhanced-monitoring OS metrics; it only writes to the RDSOSMetrics log group and reads no data.',
     { finding: 'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole' },
+  );
+}
+
+/**
+ * With the organisation trail recording the account, the stack has no trail of its own: the database's
+ * GDPR-Art33-TrailEncryptedAndValidated finding (NoTrail) is acknowledged with where the trail is, its
+ * bucket and its key, for the reviewer to check there (the template cannot show another account's trail).
+ */
+export function acknowledgeOrganisationTrail(stack: ContactBaselineStack, trail: OrganisationTrailReference): void {
+  acknowledge(
+    stack.database.cluster,
+    'GDPR-Art33-TrailEncryptedAndValidated',
+    `The organisation trail ${trail.trailArn} records this account (landingZone.organisationTrail): it delivers to bucket ${trail.bucketName} of the log archive account ${trail.account}, encrypted with the customer-managed key ${trail.kmsKeyArn}, log file validation on (declared in the configuration, checked by the organisation's security team, not by this template). EventBridge of this account receives the management events it records, so the breach detections of the stack work without a trail of its own.`,
+    { finding: 'NoTrail' },
   );
 }

@@ -19,7 +19,7 @@ import { VpnAccess } from '../network/vpn-access';
 import { ProcessorGrants } from '../processors/processor-grants';
 import { assertOneAwsCdkLib } from '../package/one-aws-cdk-lib';
 import { RegionGuard } from '../residency/region-guard';
-import { acknowledgeBaselineFindings } from './acknowledgements';
+import { acknowledgeBaselineFindings, acknowledgeOrganisationTrail } from './acknowledgements';
 
 export interface ContactBaselineStackProps extends StackProps {
   /** A validated configuration (see loadConfigFile / parseConfig). */
@@ -172,6 +172,7 @@ export class ContactBaselineStack extends Stack {
       exportThresholdMegabytesPerHour: config.breach.exportAlarm.megabytesPerHour,
       trailRetention: Duration.days(config.breach.trailRetentionDays),
       deploymentFunctionRoles: [this.network.defaultSecurityGroupCloser.handler.role],
+      organisationTrail: config.landingZone.organisationTrail,
     });
     this.retentionPurge = new RetentionPurge(this, 'RetentionPurge', {
       database: this.database,
@@ -193,6 +194,7 @@ export class ContactBaselineStack extends Stack {
     for (const grant of Object.values(this.processors?.grants ?? {})) this.breach.watchInvocations(`Extract${grant.node.id}`, grant.job.function);
 
     acknowledgeBaselineFindings(this);
+    if (config.landingZone.organisationTrail) acknowledgeOrganisationTrail(this, config.landingZone.organisationTrail);
 
     // The copy action names the backup account's vault: that vault must exist, or every copy fails silently.
     if (config.backup.copyTarget) {

@@ -22,7 +22,9 @@ export const organisationTrailSchema = z
     /** The customer-managed KMS key the organisation trail encrypts its log files with. */
     kmsKeyArn: z.string().regex(KMS_KEY_ARN, { message: 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<uuid>); an alias or an AWS-managed key is refused' }),
     /** The trail validates its log files (digest files): required, it is what proves no log file was removed. */
-    logFileValidation: z.literal(true, { message: 'the organisation trail must validate its log files (aws cloudtrail update-trail --enable-log-file-validation); set true once it does' }),
+    logFileValidation: z.boolean().refine((v) => v, {
+      message: 'the organisation trail must validate its log files (aws cloudtrail update-trail --name <trail> --enable-log-file-validation); set true once it does',
+    }),
     /**
      * The organisation trail also records the invocations (Lambda data events) of the kit's functions; without them
      * the detections of an unexpected invocation receive nothing, and the synth leaves a warning.
@@ -78,7 +80,7 @@ export function landingZoneChecks(cfg: any, permitted: readonly string[], proble
   }
   const keyAccount = keyArn ? /:(\d{12}):key\//.exec(keyArn)?.[1] : undefined;
   const trailAccount = str(trail?.account);
-  if (keyAccount && trailAccount && keyAccount !== trailAccount && keyAccount !== /:(\d{12}):trail\//.exec(str(trail?.trailArn) ?? '')?.[1]) {
+  if (keyAccount && trailAccount && /^\d{12}$/.test(trailAccount) && keyAccount !== trailAccount && keyAccount !== /:(\d{12}):trail\//.exec(str(trail?.trailArn) ?? '')?.[1]) {
     problem(['landingZone', 'organisationTrail', 'kmsKeyArn'], `the key is in account ${keyAccount}, neither the trail's account nor the log archive account ${trailAccount}; name the key the organisation trail uses`);
   }
   const trailRegion = /^arn:[^:]+:cloudtrail:([^:]+):/.exec(str(trail?.trailArn) ?? '')?.[1];

@@ -14,7 +14,7 @@ export { organisationScp, regionGuardStatementJson } from './residency/guard-sta
 export { CustomerManagedKey } from './keys/customer-managed-key';
 export type { CustomerManagedKeyProps } from './keys/customer-managed-key';
 export { ACCESS_SUBNETS, ContactNetwork, DATABASE_SUBNETS } from './network/contact-network';
-export type { ContactNetworkProps } from './network/contact-network';
+export type { ContactNetworkProps, ExistingSubnet, ExistingVpc } from './network/contact-network';
 export { VpnAccess } from './network/vpn-access';
 export type { VpnAccessProps, VpnGroupAuthorization, VpnSessionTimeoutHours } from './network/vpn-access';
 export { InVpcFunction } from './network/in-vpc-function';

@@ -1,5 +1,6 @@
 import type { IConstruct } from 'constructs';
 import type { OrganisationTrailReference } from '../breach/breach-detection';
+import type { ExistingVpc } from '../network/contact-network';
 import { acknowledge } from '../marks/acknowledge';
 import type { ContactBaselineStack } from './contact-baseline-stack';
 
@@ -54,4 +55,20 @@ export function acknowledgeOrganisationTrail(stack: ContactBaselineStack, trail:
     `The organisation trail ${trail.trailArn} records this account (landingZone.organisationTrail): it delivers to bucket ${trail.bucketName} of the log archive account ${trail.account}, encrypted with the customer-managed key ${trail.kmsKeyArn}, log file validation on (declared in the configuration, checked by the organisation's security team, not by this template). EventBridge of this account receives the management events it records, so the breach detections of the stack work without a trail of its own.`,
     { finding: 'NoTrail' },
   );
+}
+
+/**
+ * In an existing VPC the database subnets are not in the template: GDPR-Art32-NoPathAroundVpn cannot read
+ * their routes (CannotEvaluate::SubnetRoutes::<subnet>). Acknowledged per subnet on the database, saying
+ * what the kit cannot prove and the command the operator runs to verify it.
+ */
+export function acknowledgeExistingNetwork(stack: ContactBaselineStack, existing: ExistingVpc): void {
+  for (const subnet of existing.databaseSubnets) {
+    acknowledge(
+      stack.database.cluster,
+      'GDPR-Art32-NoPathAroundVpn',
+      `Database subnet ${subnet.subnetId} (${subnet.cidr}, ${subnet.availabilityZone}) belongs to the existing VPC ${existing.vpcId} (landingZone.network), not to this template: the kit cannot prove that its route table ${subnet.routeTableId} has no route to an internet or NAT gateway, a peering connection, a transit gateway, a VPN gateway or an endpoint. The network owner verifies it holds the local route only (aws ec2 describe-route-tables --route-table-ids ${subnet.routeTableId}), and that the VPC has no internet gateway, as README "With an existing landing zone" says.`,
+      { finding: `CannotEvaluate::SubnetRoutes::${subnet.subnetId}` },
+    );
+  }
 }

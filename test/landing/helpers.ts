@@ -46,3 +46,17 @@ export const ORGANISATION_TRAIL = {
   logFileValidation: true,
   recordsLambdaDataEvents: true,
 };
+
+/** An existing VPC of a landing zone (10.40.0.0/16, as network.vpcCidr of the reference), two zones. */
+export const EXISTING_NETWORK = {
+  vpcId: 'vpc-0a1b2c3d4e5f67890',
+  defaultSecurityGroupId: 'sg-0fedcba9876543210',
+  databaseSubnets: [
+    { subnetId: 'subnet-0d0000000000000a1', cidr: '10.40.0.0/24', availabilityZone: 'eu-west-3a', routeTableId: 'rtb-0d0000000000000a1' },
+    { subnetId: 'subnet-0d0000000000000b2', cidr: '10.40.1.0/24', availabilityZone: 'eu-west-3b', routeTableId: 'rtb-0d0000000000000b2' },
+  ],
+  accessSubnets: [
+    { subnetId: 'subnet-0e0000000000000a1', cidr: '10.40.10.0/24', availabilityZone: 'eu-west-3a', routeTableId: 'rtb-0e0000000000000a1' },
+    { subnetId: 'subnet-0e0000000000000b2', cidr: '10.40.11.0/24', availabilityZone: 'eu-west-3b', routeTableId: 'rtb-0e0000000000000b2' },
+  ],
+};

@@ -4,7 +4,8 @@
  * by id in the configuration (synth never looks anything up).
  */
 import { z } from 'zod';
-import { accountId, list, str, type Problem } from './common';
+import { cidrContains, cidrsOverlap, parseCidr } from '../cidr';
+import { accountId, cidr, list, str, type Problem } from './common';
 
 const S3_BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const KMS_KEY_ARN = /^arn:aws(?:-[a-z]+)*:kms:([a-z]{2}(?:-gov)?-[a-z]+-\d{1,2}):(\d{12}):key\/[0-9a-f-]{36}$/;
@@ -55,10 +56,36 @@ export const organizationsSchema = z
   })
   .strict();
 
+const existingSubnetSchema = z
+  .object({
+    subnetId: z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { message: 'must be a subnet id such as subnet-0a1b2c3d4e5f67890' }),
+    /** Its IPv4 range (the VPN authorizes clients to the database subnets by range). */
+    cidr,
+    availabilityZone: z.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/, { message: 'a zone name such as eu-west-3a' }),
+    /** The route table associated with the subnet. */
+    routeTableId: z.string().regex(/^rtb-[0-9a-f]{8,17}$/, { message: 'must be a route table id such as rtb-0a1b2c3d4e5f67890' }),
+  })
+  .strict();
+
+export const existingNetworkSchema = z
+  .object({
+    /** The existing VPC; network.vpcCidr is its IPv4 range. */
+    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { message: 'must be a VPC id such as vpc-0a1b2c3d4e5f67890' }),
+    /** Its default security group: the kit strips it of its rules, as in a VPC of its own. */
+    defaultSecurityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/, { message: 'must be a security group id such as sg-0a1b2c3d4e5f67890' }),
+    /** Isolated subnets for the database and nothing else, one per zone (at least two zones). */
+    databaseSubnets: z.array(existingSubnetSchema).min(2, { message: 'name one database subnet in each of at least two zones' }),
+    /** Isolated subnets for the VPN interfaces, the endpoints and the kit's functions, one per zone, in the same zones and order. */
+    accessSubnets: z.array(existingSubnetSchema).min(2, { message: 'name one access subnet in each of at least two zones' }),
+  })
+  .strict();
+
 export const landingZoneSchema = z
   .object({
     /** The organisation trail records this account: the stack creates no trail of its own. */
     organisationTrail: organisationTrailSchema.optional(),
+    /** Build in an existing VPC and its isolated subnets, named by id. */
+    network: existingNetworkSchema.optional(),
     /** Catalog roles are trusted by IAM Identity Center permission sets: say where MFA is enforced. */
     identityCenter: identityCenterSchema.optional(),
     /** Deploy the region-deny SCP (policies/organisation-scp.json) from the management account. */
@@ -97,6 +124,40 @@ export function landingZoneChecks(cfg: any, permitted: readonly string[], proble
       ['landingZone', 'identityCenter'],
       'roles are trusted by IAM Identity Center permission sets, whose sessions never carry aws:MultiFactorAuthPresent; set landingZone.identityCenter.mfaEnforcement to say where MFA is enforced (the trust policies then test the permission set, not MFA)',
     );
+  }
+
+  const network = lz.network;
+  if (network) {
+    const vpcCidr = str(cfg.network?.vpcCidr);
+    const clientCidr = str(cfg.network?.vpnClientCidr);
+    const region = str(cfg.environment?.region);
+    const zonesOf = (field: string) => list(network[field]).map((s) => str(s?.availabilityZone));
+    for (const field of ['databaseSubnets', 'accessSubnets'] as const) {
+      const seen = new Set<string>();
+      list(network[field]).forEach((subnet, i) => {
+        const at = ['landingZone', 'network', field, i];
+        const range = str(subnet?.cidr);
+        if (range && parseCidr(range) && vpcCidr && parseCidr(vpcCidr) && !cidrContains(vpcCidr, range)) {
+          problem([...at, 'cidr'], `outside network.vpcCidr ${vpcCidr}; network.vpcCidr must be the existing VPC's range, and the subnet one of its subnets`);
+        }
+        if (range && parseCidr(range) && clientCidr && parseCidr(clientCidr) && cidrsOverlap(range, clientCidr)) {
+          problem([...at, 'cidr'], `overlaps network.vpnClientCidr ${clientCidr}; choose a client range outside the VPC`);
+        }
+        const zone = str(subnet?.availabilityZone);
+        if (zone && region && !zone.startsWith(region)) problem([...at, 'availabilityZone'], `must be a zone of ${region}, such as ${region}a`);
+        if (zone && seen.has(zone)) problem([...at, 'availabilityZone'], `a second ${field === 'databaseSubnets' ? 'database' : 'access'} subnet in ${zone}; name one per zone`);
+        if (zone) seen.add(zone);
+      });
+    }
+    const database = zonesOf('databaseSubnets');
+    const access = zonesOf('accessSubnets');
+    if (database.every(Boolean) && access.every(Boolean) && database.join(',') !== access.join(',')) {
+      problem(['landingZone', 'network', 'accessSubnets'], `must be in the zones of the database subnets, in the same order: ${database.join(', ')}`);
+    }
+    const configured = list(cfg.network?.availabilityZones);
+    if (configured.length > 0 && database.every(Boolean) && configured.join(',') !== database.join(',')) {
+      problem(['network', 'availabilityZones'], `with landingZone.network the zones are those of its subnets (${database.join(', ')}); remove network.availabilityZones or make it the same`);
+    }
   }
 
   const management = str(lz.organizations?.managementAccount);

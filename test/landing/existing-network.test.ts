@@ -1,6 +1,8 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Template } from 'aws-cdk-lib/assertions';
+import { Catalog } from '../../lib/catalog/catalog';
 import type { BaselineConfig } from '../../lib/config/schema';
+import { recordOfProcessing, renderRecordOfProcessing } from '../../lib/review/record-of-processing';
 import { ContactBaselineStack } from '../../lib/stacks/contact-baseline-stack';
 import { problems } from '../helpers/config';
 import { defaultConfigInput } from '../helpers/reference';
@@ -73,6 +75,12 @@ describe('in an existing VPC', () => {
       expect(acks[i].reason).toContain(`aws ec2 describe-route-tables --route-table-ids ${subnet.routeTableId}`);
       expect(acks[i].reason).toContain('cannot prove');
     }
+  });
+
+  test('the record of processing does not claim the existing VPC has no way out: it says who verifies it', () => {
+    const record = renderRecordOfProcessing(recordOfProcessing(config, Catalog.fromConfig(config), [{ name: stack.stackName, template: template.toJSON(), catalogSql: stack.schema.catalogSql } as never]));
+    expect(record).toContain('- Network: the database is in an existing VPC that these templates do not hold');
+    expect(record).not.toContain('no internet gateway and no NAT: the database is reachable only through the VPN');
   });
 
   test('every pack: zero unacknowledged findings', () => {

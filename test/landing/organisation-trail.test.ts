@@ -3,6 +3,8 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { declaredParties } from '../../lib/config/declared';
 import { DETECTIONS } from '../../lib/breach/detections';
 import { type BaselineConfig, permittedRegions } from '../../lib/config/schema';
+import { Catalog } from '../../lib/catalog/catalog';
+import { recordOfProcessing, renderRecordOfProcessing } from '../../lib/review/record-of-processing';
 import { ContactBaselineStack } from '../../lib/stacks/contact-baseline-stack';
 import { problems } from '../helpers/config';
 import { defaultConfigInput } from '../helpers/reference';
@@ -53,6 +55,12 @@ describe('with the organisation trail', () => {
     expect(ack?.reason).toContain(ORGANISATION_TRAIL.bucketName);
     expect(ack?.reason).toContain(ORGANISATION_TRAIL.account);
     expect(ack?.reason).toContain(ORGANISATION_TRAIL.kmsKeyArn);
+  });
+
+  test('the record of processing points to the organisation trail', () => {
+    const record = renderRecordOfProcessing(recordOfProcessing(config, Catalog.fromConfig(config), [{ name: stack.stackName, template: template.toJSON(), catalogSql: stack.schema.catalogSql } as never]));
+    expect(record).toContain('- Audit trail: none in these templates; the organisation trail that records the account is named in the acknowledgment of GDPR-Art33-TrailEncryptedAndValidated below.');
+    expect(record).toContain(ORGANISATION_TRAIL.trailArn);
   });
 
   test('every pack: zero unacknowledged findings', () => {

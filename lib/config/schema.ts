@@ -73,7 +73,8 @@ const configObject = z
       .strict(),
     vpn: z
       .object({
-        serverCertificateArn: acmCertificateArn,
+        /** Required unless landingZone.network.clientVpnEndpoint names an existing endpoint (checked across sections). */
+        serverCertificateArn: acmCertificateArn.optional(),
         authentication: z
           .object({
             mutualTls: z.object({ clientRootCertificateArn: acmCertificateArn }).strict().optional(),

@@ -111,6 +111,7 @@ export class ContactBaselineStack extends Stack {
       vpc: this.network.vpc,
       clientCidr: config.network.vpnClientCidr,
       serverCertificateArn: config.vpn.serverCertificateArn,
+      existingEndpoint: existingNetwork?.clientVpnEndpoint,
       clientRootCertificateArn: auth.mutualTls?.clientRootCertificateArn,
       samlProvider: auth.saml ? iam.SamlProvider.fromSamlProviderArn(this, 'IdentityProvider', auth.saml.providerArn) : undefined,
       groups: this.catalog.roles

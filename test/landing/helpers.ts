@@ -60,3 +60,6 @@ export const EXISTING_NETWORK = {
     { subnetId: 'subnet-0e0000000000000b2', cidr: '10.40.11.0/24', availabilityZone: 'eu-west-3b', routeTableId: 'rtb-0e0000000000000b2' },
   ],
 };
+
+/** A Client VPN endpoint the organisation already runs in EXISTING_NETWORK's VPC. */
+export const EXISTING_ENDPOINT = { endpointId: 'cvpn-endpoint-0123456789abcdef0', securityGroupId: 'sg-0c1c2c3c4c5c6c7c8' };

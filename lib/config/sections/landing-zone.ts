@@ -77,6 +77,18 @@ export const existingNetworkSchema = z
     databaseSubnets: z.array(existingSubnetSchema).min(2, { message: 'name one database subnet in each of at least two zones' }),
     /** Isolated subnets for the VPN interfaces, the endpoints and the kit's functions, one per zone, in the same zones and order. */
     accessSubnets: z.array(existingSubnetSchema).min(2, { message: 'name one access subnet in each of at least two zones' }),
+    /**
+     * A Client VPN endpoint the organisation already runs in this VPC: the kit adds its associations (the access
+     * subnets) and its per-group authorization rules (the database subnets) to it instead of creating one.
+     */
+    clientVpnEndpoint: z
+      .object({
+        endpointId: z.string().regex(/^cvpn-endpoint-[0-9a-f]{17}$/, { message: 'must be a Client VPN endpoint id such as cvpn-endpoint-0123456789abcdef0' }),
+        /** The security group the endpoint applies in the VPC: the database admits it. */
+        securityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/, { message: 'must be a security group id such as sg-0a1b2c3d4e5f67890' }),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -158,6 +170,14 @@ export function landingZoneChecks(cfg: any, permitted: readonly string[], proble
     if (configured.length > 0 && database.every(Boolean) && configured.join(',') !== database.join(',')) {
       problem(['network', 'availabilityZones'], `with landingZone.network the zones are those of its subnets (${database.join(', ')}); remove network.availabilityZones or make it the same`);
     }
+  }
+
+  const endpoint = network?.clientVpnEndpoint;
+  if (endpoint === undefined && cfg.vpn && cfg.vpn.serverCertificateArn === undefined) {
+    problem(['vpn', 'serverCertificateArn'], 'required: the ACM certificate of the VPN server the kit creates (or name an existing endpoint in landingZone.network.clientVpnEndpoint)');
+  }
+  if (endpoint !== undefined && cfg.vpn?.serverCertificateArn !== undefined) {
+    problem(['vpn', 'serverCertificateArn'], 'the existing Client VPN endpoint (landingZone.network.clientVpnEndpoint) has its own server certificate; remove vpn.serverCertificateArn');
   }
 
   const management = str(lz.organizations?.managementAccount);

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import type { AccessRole, Catalog } from '../catalog/catalog';
-import { principalArnProblem } from '../config/principal-arn';
+import { isPermissionSetPattern, principalArnProblem } from '../config/principal-arn';
 import { databaseUserArn } from '../database/contact-database';
 import { acknowledge } from '../marks/acknowledge';
 import { CATEGORIES_TAG, ROLE_TAG } from '../marks/tags';
@@ -53,6 +53,15 @@ export interface AccessRolesProps {
    * @default - `catalog.access.trustAnyMfaPrincipal` (configuration default false: a role without principals is refused)
    */
   readonly trustAnyMfaPrincipal?: boolean;
+  /**
+   * Where MFA is enforced for the IAM Identity Center sign-ins behind the permission-set roles that
+   * `trustedPrincipalArns` names (Identity Center's MFA setting, or the external identity provider).
+   * Those sessions never carry `aws:MultiFactorAuthPresent`, so their trust statement tests the
+   * permission set only; this text is written into the template as the acknowledgment of
+   * GDPR-Art32-HumanRoleRequiresMfa. Required when any role is trusted by a permission set.
+   * @default - `catalog.access.identityCenterMfaEnforcement` (landingZone.identityCenter.mfaEnforcement)
+   */
+  readonly identityCenterMfaEnforcement?: string;
 }
 
 /** One catalog role as deployed: its IAM role and its only permission. */
@@ -97,6 +106,8 @@ export class AccessRoles extends Construct {
   /** Who may assume each role (catalog roles and `operator`); an empty list means any MFA principal of the account. */
   public readonly trustedPrincipalArns: Readonly<Record<string, readonly string[]>>;
   public readonly trustAnyMfaPrincipal: boolean;
+  /** Where MFA is enforced for Identity Center sign-ins; undefined when no role trusts a permission set. */
+  public readonly identityCenterMfaEnforcement?: string;
 
   private readonly cluster: rds.IDatabaseCluster;
 
@@ -112,8 +123,15 @@ export class AccessRoles extends Construct {
       ...catalog.roles.map((r) => [r.name, [...(given[r.name] ?? r.trustedPrincipalArns ?? [])]]),
       [OPERATOR_ROLE_NAME, [...(given[OPERATOR_ROLE_NAME] ?? catalog.access.operatorTrustedPrincipalArns)]],
     ]);
+    this.identityCenterMfaEnforcement = props.identityCenterMfaEnforcement ?? catalog.access.identityCenterMfaEnforcement;
     validate(catalog.roles, this.cluster, this.maxSessionDuration, this.mfaMaxAge);
     validateTrust(this, this.trustedPrincipalArns, Object.keys(given), this.trustAnyMfaPrincipal);
+    const ssoRoles = Object.entries(this.trustedPrincipalArns).filter(([, arns]) => arns.some(isIdentityCenterArn)).map(([name]) => name);
+    if (ssoRoles.length > 0 && (this.identityCenterMfaEnforcement ?? '').trim().length === 0) {
+      throw new Error(
+        `AccessRoles: roles ${ssoRoles.join(', ')} are trusted by IAM Identity Center permission sets, whose sessions never carry aws:MultiFactorAuthPresent; set identityCenterMfaEnforcement (landingZone.identityCenter.mfaEnforcement) to say where MFA is enforced`,
+      );
+    }
 
     const databaseRoles: Record<string, DatabaseAccessRole> = {};
     for (const entry of catalog.roles) {
@@ -136,24 +154,51 @@ export class AccessRoles extends Construct {
     return found.databaseUserArn;
   }
 
-  /** Trust: principals of this account, with a recent MFA sign-in, and only the role's trusted principals when it lists any. */
-  private trust(roleName: string): iam.IPrincipal {
-    const conditions: Record<string, Record<string, unknown>> = {
+  /**
+   * Trust: principals of this account, and only the role's trusted principals when it lists any. IAM
+   * roles and users named exactly must have a recent MFA sign-in; the IAM Identity Center roles of a
+   * permission set are admitted by their reserved ARN alone, in a statement of their own: their sessions
+   * never carry aws:MultiFactorAuthPresent (MFA is enforced at the Identity Center sign-in), so a
+   * condition on it would lock every user out.
+   */
+  private trustRole(roleName: string, id: string, description: string): iam.Role {
+    const mfa: Record<string, Record<string, unknown>> = {
       Bool: { 'aws:MultiFactorAuthPresent': 'true' },
       NumericLessThan: { 'aws:MultiFactorAuthAge': String(this.mfaMaxAge.toSeconds()) },
     };
     const trusted = this.trustedPrincipalArns[roleName];
-    if (trusted.length > 0) {
+    const sets = trusted.filter(isIdentityCenterArn);
+    const named = trusted.filter((arn) => !isIdentityCenterArn(arn));
+    const statements: Record<string, Record<string, unknown>>[] = [];
+    if (named.length > 0) {
+      statements.push({ ...mfa, ArnLike: { 'aws:PrincipalArn': named } });
+    }
+    if (sets.length > 0) {
       // The trailing _* of a permission-set form stands for Identity Center's 16-character suffix only:
       // as *, it would also admit every permission set named <name>_<more>.
-      conditions.ArnLike = { 'aws:PrincipalArn': trusted.map((arn) => (arn.includes(':role/aws-reserved/sso.amazonaws.com/') ? arn.replace(/_\*$/, `_${'?'.repeat(16)}`) : arn)) };
-    } else {
+      statements.push({ ArnLike: { 'aws:PrincipalArn': sets.map((arn) => arn.replace(/_\*$/, `_${'?'.repeat(16)}`)) } });
+    }
+    if (trusted.length === 0) {
       Annotations.of(this).addWarningV2(
         `gdpr-baseline:trust-any-mfa-principal-${roleName}`,
         `Role ${roleName} can be assumed by any IAM principal of this account that signed in with MFA and holds sts:AssumeRole on it (access.trustAnyMfaPrincipal): IAM policies, not the catalog, decide who holds it${roleName === 'dpo' ? ' (who is the DPO)' : ''}. List its principals in trustedPrincipalArns.`,
       );
+      statements.push(mfa);
     }
-    return new iam.AccountRootPrincipal().withConditions(conditions);
+    const [first, ...others] = statements;
+    const role = new iam.Role(this, id, { assumedBy: new iam.AccountRootPrincipal().withConditions(first), description, maxSessionDuration: this.maxSessionDuration });
+    for (const conditions of others) {
+      role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], principals: [new iam.AccountRootPrincipal()], conditions }));
+    }
+    if (sets.length > 0) {
+      acknowledge(
+        role,
+        'GDPR-Art32-HumanRoleRequiresMfa',
+        `The trust statement without an MFA condition admits only the IAM Identity Center roles of permission set${sets.length > 1 ? 's' : ''} ${sets.map(permissionSetName).join(', ')} (ArnLike aws:PrincipalArn under the reserved /aws-reserved/sso.amazonaws.com/ path, which only Identity Center can create), whose sessions never carry aws:MultiFactorAuthPresent. MFA is enforced at the Identity Center sign-in: ${this.identityCenterMfaEnforcement}`,
+        { finding: 'MfaAtIdentityProvider' },
+      );
+    }
+    return role;
   }
 
   private databaseRole(entry: AccessRole): DatabaseAccessRole {
@@ -161,11 +206,7 @@ export class AccessRoles extends Construct {
     const userArn = databaseUserArn(this, this.cluster, entry.name);
     const categories = [...new Set([...entry.reads, ...entry.writes].map((c) => c.name))];
     // Construct ids are the catalog names: stable, so logical ids never change for a role.
-    const role = new iam.Role(this, entry.name, {
-      assumedBy: this.trust(entry.name),
-      description: `GDPR catalog role ${entry.name}: ${entry.description}`.slice(0, 1000),
-      maxSessionDuration: this.maxSessionDuration,
-    });
+    const role = this.trustRole(entry.name, entry.name, `GDPR catalog role ${entry.name}: ${entry.description}`.slice(0, 1000));
     const policy = new iam.ManagedPolicy(this, `${entry.name}Policy`, {
       description: `GDPR catalog role ${entry.name}: connect to the contact database as PostgreSQL user ${entry.name}, nothing else`,
       statements: [
@@ -185,11 +226,7 @@ export class AccessRoles extends Construct {
 
   private operatorRole(): { role: iam.Role; policy: iam.ManagedPolicy } {
     const stack = Stack.of(this);
-    const role = new iam.Role(this, 'Operator', {
-      assumedBy: this.trust(OPERATOR_ROLE_NAME),
-      description: 'GDPR operator role: schema and operations of the contact database, no access to personal data',
-      maxSessionDuration: this.maxSessionDuration,
-    });
+    const role = this.trustRole(OPERATOR_ROLE_NAME, 'Operator', 'GDPR operator role: schema and operations of the contact database, no access to personal data');
     const instanceArns = this.cluster.instanceIdentifiers.map((instance) =>
       stack.formatArn({ service: 'rds', resource: 'db', resourceName: instance, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
     );
@@ -224,6 +261,16 @@ export class AccessRoles extends Construct {
     Tags.of(role).add(CATEGORIES_TAG, 'none');
     return { role, policy };
   }
+}
+
+/** An Identity Center permission-set form (`.../aws-reserved/sso.amazonaws.com/.../AWSReservedSSO_<set>_*`), never a token. */
+function isIdentityCenterArn(arn: string): boolean {
+  return !Token.isUnresolved(arn) && isPermissionSetPattern(arn);
+}
+
+/** `AWSReservedSSO_ContactDpo_*` -> `ContactDpo`. */
+function permissionSetName(arn: string): string {
+  return /AWSReservedSSO_(.+)_(?:\*|\?{16})$/.exec(arn)?.[1] ?? arn;
 }
 
 function validate(

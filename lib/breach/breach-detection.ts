@@ -14,6 +14,23 @@ import { AuditTrail } from './audit-trail';
 import { Deployment, DETECTIONS, ExpectedInvoker, EXPORT_VOLUME_DETECTION, GUARDDUTY_DETECTION, INVOCATION_DETECTION, unexpectedInvocation } from './detections';
 import { DpoNotification } from './dpo-notification';
 
+/** The organisation's CloudTrail trail (AWS Control Tower, Landing Zone Accelerator) that records this account. */
+export interface OrganisationTrailReference {
+  /** ARN of the organisation trail (in the management or delegated administrator account). */
+  readonly trailArn: string;
+  /** The account that holds the trail's bucket (the log archive account). */
+  readonly account: string;
+  /** The bucket the trail delivers to. */
+  readonly bucketName: string;
+  /** The customer-managed KMS key the trail encrypts its log files with. */
+  readonly kmsKeyArn: string;
+  /**
+   * The organisation trail also records the invocations (Lambda data events) of the kit's functions.
+   * @default false - the detections of an unexpected invocation receive nothing; a warning says so
+   */
+  readonly recordsLambdaDataEvents?: boolean;
+}
+
 export interface BreachDetectionProps {
   /** The contact database: its export volume is watched. */
   readonly database: IContactDatabase;
@@ -66,6 +83,14 @@ export interface BreachDetectionProps {
    * @default - none
    */
   readonly deploymentFunctionRoles?: readonly iam.IRole[];
+  /**
+   * The organisation trail records this account: no trail of the stack's own. EventBridge in each member
+   * account receives the management events the organisation trail records, so the detections work as
+   * with the stack's trail; the invocations of the kit's functions reach them only if the organisation
+   * trail records Lambda data events (`recordsLambdaDataEvents`).
+   * @default - the stack's own AuditTrail
+   */
+  readonly organisationTrail?: OrganisationTrailReference;
 }
 
 /**
@@ -89,7 +114,10 @@ export interface BreachDetectionProps {
  */
 export class BreachDetection extends Construct {
   public readonly key: CustomerManagedKey;
-  public readonly auditTrail: AuditTrail;
+  /** The stack's own trail; absent when the organisation trail records the account (`organisationTrail`). */
+  public readonly auditTrail?: AuditTrail;
+  /** The organisation trail that records the account, when the stack has no trail of its own. */
+  public readonly organisationTrail?: OrganisationTrailReference;
   public readonly notification: DpoNotification;
   /** The rules, by detection id. */
   public readonly rules: Readonly<Record<string, events.Rule>>;
@@ -110,11 +138,19 @@ export class BreachDetection extends Construct {
     this.key = new CustomerManagedKey(this, 'Key', {
       description: 'Breach detection: audit trail log files and buckets, DPO notification topic and dead-letter queue',
     });
-    this.auditTrail = new AuditTrail(this, 'AuditTrail', {
-      encryptionKey: this.key,
-      logsKey: props.logsKey,
-      retention: props.trailRetention,
-    });
+    this.organisationTrail = props.organisationTrail;
+    if (props.organisationTrail === undefined) {
+      this.auditTrail = new AuditTrail(this, 'AuditTrail', {
+        encryptionKey: this.key,
+        logsKey: props.logsKey,
+        retention: props.trailRetention,
+      });
+    } else if (props.organisationTrail.recordsLambdaDataEvents !== true) {
+      Annotations.of(this).addWarningV2(
+        'gdpr-baseline:organisation-trail-no-data-events',
+        `The organisation trail ${props.organisationTrail.trailArn} is not declared to record Lambda data events: the detections of an unexpected invocation of the kit's functions receive nothing. Add a data event selector for the account's Lambda functions to the organisation trail, then set landingZone.organisationTrail.recordsLambdaDataEvents: true.`,
+      );
+    }
     this.notification = new DpoNotification(this, 'Dpo', {
       dpoEmail: props.dpoEmail,
       organisation: props.organisation,
@@ -192,7 +228,7 @@ export class BreachDetection extends Construct {
    * are recorded only (a function people invoke, such as an extract job).
    */
   watchInvocations(id: string, fn: lambda.IFunction, expected?: ExpectedInvoker): events.Rule | undefined {
-    this.auditTrail.logInvocations(fn);
+    this.auditTrail?.logInvocations(fn);
     if (expected === undefined) return undefined;
     if (this.invocationRules[id]) throw new Error(`BreachDetection: invocations of "${id}" are already watched`);
     const rule = new events.Rule(this, `${id}InvokedUnexpectedly`, {

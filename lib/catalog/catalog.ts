@@ -155,6 +155,11 @@ export interface AccessSettings {
   readonly operatorTrustedPrincipalArns: readonly string[];
   /** A role that lists no principal may be assumed by any IAM principal of the account with MFA. */
   readonly trustAnyMfaPrincipal: boolean;
+  /**
+   * Where MFA is enforced for IAM Identity Center sign-ins (landingZone.identityCenter.mfaEnforcement): the
+   * sessions of permission-set roles carry no aws:MultiFactorAuthPresent, so their trust cannot test it.
+   */
+  readonly identityCenterMfaEnforcement?: string;
 }
 
 /** The controller as the data subject is told of it (art. 13-15). */
@@ -223,6 +228,7 @@ export class Catalog {
       mfaMaxAgeSeconds: config.access.mfaMaxAgeSeconds,
       operatorTrustedPrincipalArns: [...config.access.operatorTrustedPrincipalArns],
       trustAnyMfaPrincipal: config.access.trustAnyMfaPrincipal,
+      identityCenterMfaEnforcement: config.landingZone.identityCenter?.mfaEnforcement,
     };
     this.subcontractors = config.subcontractors.map((s) => ({
       name: s.name,

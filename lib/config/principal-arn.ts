@@ -33,3 +33,13 @@ export function principalArnProblem(arn: string, account: string | undefined): s
   }
   return undefined;
 }
+
+/**
+ * Whether an ARN (or `aws:PrincipalArn` pattern) names the IAM Identity Center roles of one permission set,
+ * `.../aws-reserved/sso.amazonaws.com/[<region>/]AWSReservedSSO_<PermissionSet>_*` (or `_` and sixteen `?`):
+ * roles under the reserved path, which only Identity Center creates, whose sessions carry no
+ * aws:MultiFactorAuthPresent (MFA is enforced at the Identity Center sign-in).
+ */
+export function isPermissionSetPattern(arn: string): boolean {
+  return PERMISSION_SET.test(arn);
+}

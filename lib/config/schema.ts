@@ -15,6 +15,7 @@ import { dpiaChecks, dpiaSchema } from './sections/dpia';
 import { categorySchema, consentPurposeSchema, explicitConsentChecks, roleSchema, SPECIAL_CATEGORY_CONDITIONS, trustChecks } from './sections/catalog';
 import { accountId, acmCertificateArn, cidr, list, type Problem, regionName, samlProviderArn, str } from './sections/common';
 import { externalProcessorSchema, jointControllerSchema, organisationContact, recordChecks, recordSchema, representativeSchema } from './sections/record';
+import { landingZoneChecks, landingZoneSchema } from './sections/landing-zone';
 import { lifecycleChecks, notesCheckSchema, retentionSchema } from './sections/retention';
 import { subcontractorChecks, subcontractorSchema, TRANSFER_MECHANISMS } from './sections/subcontractors';
 
@@ -80,7 +81,8 @@ const configObject = z
       .strict(),
     vpn: z
       .object({
-        serverCertificateArn: acmCertificateArn,
+        /** Required unless landingZone.network.clientVpnEndpoint names an existing endpoint (checked across sections). */
+        serverCertificateArn: acmCertificateArn.optional(),
         authentication: z
           .object({
             mutualTls: z.object({ clientRootCertificateArn: acmCertificateArn }).strict().optional(),
@@ -162,6 +164,8 @@ const configObject = z
     externalProcessors: z.array(externalProcessorSchema).default([]),
     /** The record of processing's version, date, hosting addendum and organisational measures. */
     record: recordSchema.default({ ...RECORD_DEFAULTS }),
+    /** An existing landing zone the baseline fits into (organisation trail, Identity Center, Organizations). */
+    landingZone: landingZoneSchema.default({}),
   })
   .strict();
 
@@ -368,6 +372,7 @@ function crossFieldChecks(value: unknown, ctx: z.RefinementCtx, now: (() => Date
 
   dpiaChecks(cfg, problem);
   recordChecks(cfg, categories, problem);
+  landingZoneChecks(cfg, permitted, problem);
 }
 
 /* eslint-enable @typescript-eslint/no-explicit-any */
@@ -384,6 +389,7 @@ export type ConsentPurposeConfig = BaselineConfig['consentPurposes'][number];
 export type BackupConfig = BaselineConfig['backup'];
 export type SubcontractorConfig = BaselineConfig['subcontractors'][number];
 export type DpiaConfig = BaselineConfig['dpia'];
+export type LandingZoneConfig = BaselineConfig['landingZone'];
 export type TransferMechanism = (typeof TRANSFER_MECHANISMS)[number];
 
 /** Every region the configuration lets data live in. */

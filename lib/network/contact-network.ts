@@ -8,6 +8,27 @@ import { cloudFormationResponseStatement, ENDPOINT_ACTIONS, ownAccountStatement,
 import { registerFunctionEgress } from './function-egress';
 import { PREFIX_LIST_ID_PATTERN, s3PrefixListLookupCommand, shippedS3PrefixListId } from '../residency/s3-prefix-lists';
 
+/** A subnet of an existing VPC, named by id (synth looks nothing up). */
+export interface ExistingSubnet {
+  readonly subnetId: string;
+  /** Its IPv4 range: the VPN authorizes clients to the database subnets by range. */
+  readonly cidr: string;
+  readonly availabilityZone: string;
+  /** The route table associated with it. */
+  readonly routeTableId: string;
+}
+
+/** An existing VPC (a landing zone's network account or workload VPC) and its isolated subnets. */
+export interface ExistingVpc {
+  readonly vpcId: string;
+  /** Its default security group, which the kit strips of its rules as in a VPC of its own. */
+  readonly defaultSecurityGroupId: string;
+  /** One subnet per zone for the database and nothing else, in the zone order of `availabilityZones`. */
+  readonly databaseSubnets: readonly ExistingSubnet[];
+  /** One subnet per zone for the VPN interfaces, the endpoints and the kit's functions, in the same zone order. */
+  readonly accessSubnets: readonly ExistingSubnet[];
+}
+
 export interface ContactNetworkProps {
   /** IPv4 range of the VPC, /16 to /24. */
   readonly vpcCidr: string;
@@ -26,6 +47,13 @@ export interface ContactNetworkProps {
    * @default - the id shipped with the kit for the stack region (lib/residency/s3-prefix-lists.ts); required where none is shipped
    */
   readonly s3PrefixListId?: string;
+  /**
+   * Build in an existing VPC instead of creating one (`ec2.Vpc.fromVpcAttributes`, no lookup). The kit
+   * then cannot see the VPC's gateways and routes: it cannot prove that the subnets have no route out,
+   * which the operator verifies (README, "With an existing landing zone").
+   * @default - a VPC of the kit's own, with isolated subnets only
+   */
+  readonly existingVpc?: ExistingVpc;
 }
 
 /** Subnet group names, public API: other constructs select subnets by them. */
@@ -41,7 +69,9 @@ export const ACCESS_SUBNETS = 'access';
  * holds the VPN's network interfaces, the endpoints and the kit's functions.
  */
 export class ContactNetwork extends Construct {
-  public readonly vpc: ec2.Vpc;
+  public readonly vpc: ec2.IVpc;
+  /** The existing VPC the network is built in, when it is not the kit's own. */
+  public readonly existingVpc?: ExistingVpc;
   public readonly flowLogGroup: logs.LogGroup;
   public readonly endpointSecurityGroup: ec2.SecurityGroup;
   public readonly defaultSecurityGroupCloser: DefaultSecurityGroupCloser;
@@ -56,26 +86,32 @@ export class ContactNetwork extends Construct {
     super(scope, id);
     this.s3PrefixListId = resolveS3PrefixListId(Stack.of(this).region, props.s3PrefixListId);
 
-    this.vpc = new ec2.Vpc(this, 'Vpc', {
-      ipAddresses: ec2.IpAddresses.cidr(props.vpcCidr),
-      availabilityZones: props.availabilityZones,
-      createInternetGateway: false,
-      natGateways: 0,
-      // Closed by DefaultSecurityGroupCloser below, from inside the VPC.
-      restrictDefaultSecurityGroup: false,
-      enableDnsHostnames: true,
-      enableDnsSupport: true,
-      subnetConfiguration: [
-        { name: DATABASE_SUBNETS, subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-        { name: ACCESS_SUBNETS, subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      ],
-    });
+    this.existingVpc = props.existingVpc;
+    if (props.existingVpc) {
+      this.vpc = importVpc(this, props.vpcCidr, props.availabilityZones, props.existingVpc);
+    } else {
+      const vpc = new ec2.Vpc(this, 'Vpc', {
+        ipAddresses: ec2.IpAddresses.cidr(props.vpcCidr),
+        availabilityZones: props.availabilityZones,
+        createInternetGateway: false,
+        natGateways: 0,
+        // Closed by DefaultSecurityGroupCloser below, from inside the VPC.
+        restrictDefaultSecurityGroup: false,
+        enableDnsHostnames: true,
+        enableDnsSupport: true,
+        subnetConfiguration: [
+          { name: DATABASE_SUBNETS, subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+          { name: ACCESS_SUBNETS, subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+        ],
+      });
+      this.vpc = vpc;
 
-    // aws-cdk-lib's built-in CloudFormation validator (cfn-lint rule W3010) warns on named zones.
-    Validations.of(this.vpc).acknowledge({
-      id: 'CloudFormation-Validate::W3010',
-      reason: 'Zones are named in the configuration (checked to belong to the stack region) so that synth needs no account lookup and runs offline.',
-    });
+      // aws-cdk-lib's built-in CloudFormation validator (cfn-lint rule W3010) warns on named zones.
+      Validations.of(vpc).acknowledge({
+        id: 'CloudFormation-Validate::W3010',
+        reason: 'Zones are named in the configuration (checked to belong to the stack region) so that synth needs no account lookup and runs offline.',
+      });
+    }
 
     this.flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
       encryptionKey: props.logsKey,
@@ -119,6 +155,7 @@ export class ContactNetwork extends Construct {
 
     this.defaultSecurityGroupCloser = new DefaultSecurityGroupCloser(this, 'DefaultSecurityGroupCloser', {
       vpc: this.vpc,
+      defaultSecurityGroupId: props.existingVpc?.defaultSecurityGroupId,
       subnets: accessSubnets,
       logsKey: props.logsKey,
     });
@@ -133,6 +170,26 @@ export class ContactNetwork extends Construct {
   get accessSubnets(): ec2.SubnetSelection {
     return { subnetGroupName: ACCESS_SUBNETS };
   }
+}
+
+/** The existing VPC, named by id: two isolated subnet groups (database, access), one subnet per zone each. */
+function importVpc(scope: Construct, vpcCidr: string, zones: string[], existing: ExistingVpc): ec2.IVpc {
+  for (const [group, subnets] of [[DATABASE_SUBNETS, existing.databaseSubnets], [ACCESS_SUBNETS, existing.accessSubnets]] as const) {
+    const subnetZones = subnets.map((s) => s.availabilityZone);
+    if (subnetZones.join(',') !== zones.join(',')) {
+      throw new Error(`ContactNetwork: the ${group} subnets of ${existing.vpcId} must be one per zone, in the order ${zones.join(', ')}; got ${subnetZones.join(', ') || 'none'}`);
+    }
+  }
+  const subnets = [...existing.databaseSubnets, ...existing.accessSubnets];
+  return ec2.Vpc.fromVpcAttributes(scope, 'Vpc', {
+    vpcId: existing.vpcId,
+    vpcCidrBlock: vpcCidr,
+    availabilityZones: zones,
+    isolatedSubnetIds: subnets.map((s) => s.subnetId),
+    isolatedSubnetNames: [DATABASE_SUBNETS, ACCESS_SUBNETS],
+    isolatedSubnetRouteTableIds: subnets.map((s) => s.routeTableId),
+    isolatedSubnetIpv4CidrBlocks: subnets.map((s) => s.cidr),
+  });
 }
 
 /** The configured S3 prefix list id, or the one shipped for the region; a one-line error says how to find a missing one. */

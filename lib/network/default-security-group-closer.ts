@@ -9,7 +9,12 @@ import { bundleDir } from '../runtime/bundles';
 import { InVpcFunction } from './in-vpc-function';
 
 export interface DefaultSecurityGroupCloserProps {
-  readonly vpc: ec2.Vpc;
+  readonly vpc: ec2.IVpc;
+  /**
+   * Id of the VPC's default security group.
+   * @default - the group of `vpc`, which must then be an `ec2.Vpc` the stack creates
+   */
+  readonly defaultSecurityGroupId?: string;
   /** Subnets with the EC2 and S3 endpoints, where the handler runs. */
   readonly subnets: ec2.SubnetSelection;
   readonly logsKey: kms.IKey;
@@ -29,7 +34,11 @@ export class DefaultSecurityGroupCloser extends Construct {
   constructor(scope: Construct, id: string, props: DefaultSecurityGroupCloserProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const groupArn = stack.formatArn({ service: 'ec2', resource: 'security-group', resourceName: props.vpc.vpcDefaultSecurityGroup });
+    const groupId = props.defaultSecurityGroupId ?? (props.vpc instanceof ec2.Vpc ? props.vpc.vpcDefaultSecurityGroup : undefined);
+    if (groupId === undefined) {
+      throw new Error(`DefaultSecurityGroupCloser: ${props.vpc.node.path} is an imported VPC, whose default security group the kit cannot know; set defaultSecurityGroupId (landingZone.network.defaultSecurityGroupId)`);
+    }
+    const groupArn = stack.formatArn({ service: 'ec2', resource: 'security-group', resourceName: groupId });
     this.handler = new InVpcFunction(this, 'Handler', {
       vpc: props.vpc,
       subnets: props.subnets,
@@ -48,16 +57,17 @@ export class DefaultSecurityGroupCloser extends Construct {
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: this.handler.function.functionArn,
       resourceType: 'Custom::DefaultSecurityGroupClosed',
-      properties: { GroupId: props.vpc.vpcDefaultSecurityGroup, AccountId: stack.account },
+      properties: { GroupId: groupId, AccountId: stack.account },
     });
     // The handler acts only on CloudFormation's request for this resource, on the group named here (not in the event).
     this.handler.function.addEnvironment('STACK_ID', Aws.STACK_ID);
     this.handler.function.addEnvironment('LOGICAL_RESOURCE_ID', stack.getLogicalId(this.resource.node.defaultChild as CfnResource));
-    this.handler.function.addEnvironment('GROUP_ID', props.vpc.vpcDefaultSecurityGroup);
+    this.handler.function.addEnvironment('GROUP_ID', groupId);
     this.handler.function.addEnvironment('ACCOUNT_ID', stack.account);
 
     this.handler.acknowledgeCustomResourceHandler();
-    for (const pack of ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321']) {
+    // The rule checks AWS::EC2::VPC resources: an imported VPC has none to acknowledge on.
+    for (const pack of props.vpc instanceof ec2.Vpc ? ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'] : []) {
       acknowledge(
         props.vpc,
         `${pack}-VPCDefaultSecurityGroupClosed`,

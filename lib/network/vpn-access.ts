@@ -15,12 +15,30 @@ export interface VpnGroupAuthorization {
 
 export type VpnSessionTimeoutHours = 8 | 10 | 12 | 24;
 
+/** A Client VPN endpoint the organisation already runs (its network team's), in the VPC the kit builds in. */
+export interface ExistingClientVpnEndpoint {
+  /** `cvpn-endpoint-...` */
+  readonly endpointId: string;
+  /** The security group the endpoint applies to its network interfaces in the VPC: the one the database admits. */
+  readonly securityGroupId: string;
+}
+
 export interface VpnAccessProps {
   readonly vpc: ec2.IVpc;
-  /** Client IPv4 range, /12 to /22, outside the VPC's range. */
+  /** Client IPv4 range, /12 to /22, outside the VPC's range (unused with `existingEndpoint`). */
   readonly clientCidr: string;
-  /** ACM certificate of the VPN server, in the stack's region. */
-  readonly serverCertificateArn: string;
+  /**
+   * ACM certificate of the VPN server, in the stack's region.
+   * @default - none; required unless `existingEndpoint` is set
+   */
+  readonly serverCertificateArn?: string;
+  /**
+   * Add the kit's associations (the association subnets) and per-group authorization rules (to the
+   * database subnets only) to an existing endpoint instead of creating one. Its authentication, connection
+   * logging, split tunnel and other rules are the endpoint owner's: the kit cannot read them.
+   * @default - a Client VPN endpoint of the kit's own
+   */
+  readonly existingEndpoint?: ExistingClientVpnEndpoint;
   /**
    * Root certificate chain for mutual TLS (certificate-based) authentication.
    * @default - no certificate authentication; samlProvider must be set
@@ -74,12 +92,23 @@ const TIMEOUTS: Record<VpnSessionTimeoutHours, ec2.ClientVpnSessionTimeout> = {
  * the database subnets alone. Its security group is the one the database admits.
  */
 export class VpnAccess extends Construct {
-  public readonly endpoint: ec2.ClientVpnEndpoint;
-  public readonly securityGroup: ec2.SecurityGroup;
-  public readonly connectionLogGroup: logs.LogGroup;
+  public readonly endpoint: ec2.IClientVpnEndpoint;
+  public readonly securityGroup: ec2.ISecurityGroup;
+  /** The connection log group; absent with an existing endpoint, which logs where its owner set. */
+  public readonly connectionLogGroup?: logs.LogGroup;
+  /** The associations the kit adds to an existing endpoint (the kit's own endpoint makes its own). */
+  public readonly associations: ec2.CfnClientVpnTargetNetworkAssociation[] = [];
 
   constructor(scope: Construct, id: string, props: VpnAccessProps) {
     super(scope, id);
+    if (props.existingEndpoint) {
+      this.endpoint = this.addToExistingEndpoint(props, props.existingEndpoint);
+      this.securityGroup = ec2.SecurityGroup.fromSecurityGroupId(this, 'SecurityGroup', props.existingEndpoint.securityGroupId, { mutable: false });
+      return;
+    }
+    if (!props.serverCertificateArn) {
+      throw new Error('VpnAccess: set serverCertificateArn (the ACM certificate of the VPN server), or existingEndpoint to use an endpoint the organisation already runs');
+    }
     if (!props.clientRootCertificateArn && !props.samlProvider) {
       throw new Error('VpnAccess: set clientRootCertificateArn (mutual TLS) and/or samlProvider (SAML); a VPN without authentication is refused');
     }
@@ -102,7 +131,7 @@ export class VpnAccess extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    this.endpoint = new ec2.ClientVpnEndpoint(this, 'Endpoint', {
+    const endpoint = new ec2.ClientVpnEndpoint(this, 'Endpoint', {
       vpc: props.vpc,
       cidr: props.clientCidr,
       serverCertificateArn: props.serverCertificateArn,
@@ -120,17 +149,18 @@ export class VpnAccess extends Construct {
       clientLoginBanner: props.loginBanner ?? 'Restricted access: personal data protected under the GDPR. Every connection is logged.',
       description: 'VPN-only access to the contact database',
     });
+    this.endpoint = endpoint;
 
     const targets = props.vpc.selectSubnets(props.databaseSubnets).subnets;
     targets.forEach((subnet, i) => {
       if (groups.length === 0) {
-        this.endpoint.addAuthorizationRule(`AuthenticatedToDatabaseSubnet${i}`, {
+        endpoint.addAuthorizationRule(`AuthenticatedToDatabaseSubnet${i}`, {
           cidr: subnet.ipv4CidrBlock,
           description: `Every authenticated client to database subnet ${i + 1} only`,
         });
       }
       for (const group of groups) {
-        this.endpoint.addAuthorizationRule(`${group.name}DatabaseSubnet${i}`, {
+        endpoint.addAuthorizationRule(`${group.name}DatabaseSubnet${i}`, {
           cidr: subnet.ipv4CidrBlock,
           groupId: group.groupId,
           description: `Role ${group.name} to database subnet ${i + 1}`,
@@ -143,5 +173,33 @@ export class VpnAccess extends Construct {
         'Certificate-only VPN authentication carries no group: every client with a valid certificate reaches the database subnets. Prefer SAML with one group per role.',
       );
     }
+  }
+
+  /** The kit's associations and authorization rules on an endpoint it does not own. */
+  private addToExistingEndpoint(props: VpnAccessProps, existing: ExistingClientVpnEndpoint): ec2.IClientVpnEndpoint {
+    const groups = props.groups ?? [];
+    const endpoint = ec2.ClientVpnEndpoint.fromEndpointAttributes(this, 'Endpoint', { endpointId: existing.endpointId, securityGroups: [] });
+    props.vpc.selectSubnets(props.associationSubnets).subnets.forEach((subnet, i) => {
+      this.associations.push(
+        new ec2.CfnClientVpnTargetNetworkAssociation(this, `Association${i}`, { clientVpnEndpointId: existing.endpointId, subnetId: subnet.subnetId }),
+      );
+    });
+    props.vpc.selectSubnets(props.databaseSubnets).subnets.forEach((subnet, i) => {
+      const rules = groups.length === 0
+        ? [{ id: `AuthenticatedToDatabaseSubnet${i}`, groupId: undefined, description: `Every authenticated client to database subnet ${i + 1} only` }]
+        : groups.map((g) => ({ id: `${g.name}DatabaseSubnet${i}`, groupId: g.groupId, description: `Role ${g.name} to database subnet ${i + 1}` }));
+      for (const rule of rules) {
+        const authorization = new ec2.ClientVpnAuthorizationRule(this, rule.id, { clientVpnEndpoint: endpoint, cidr: subnet.ipv4CidrBlock, groupId: rule.groupId, description: rule.description });
+        // A rule on an association-less endpoint fails; the kit's associations come first.
+        for (const association of this.associations) authorization.node.addDependency(association);
+      }
+    });
+    if (groups.length === 0) {
+      Annotations.of(this).addWarningV2(
+        'gdpr-contact-baseline:vpn-no-groups',
+        'No group per role on the existing endpoint: every client it authenticates reaches the database subnets. Prefer SAML with one group per role (roles[].vpnGroupId).',
+      );
+    }
+    return endpoint;
   }
 }

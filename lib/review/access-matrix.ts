@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import type { Migration } from '../database/migrations';
 import { relationOf, schemaColumns } from '../database/schema-columns';
+import { isPermissionSetPattern } from '../config/principal-arn';
 import { iamWildcardMatch } from '../nag/iam';
 import type { SynthesizedStack } from './policies';
 import { readable } from './readable';
@@ -41,7 +42,7 @@ function assumableBy(trust: any): string[] {
     if (aws.length === 0) continue;
     const arnLike = Object.entries(s.Condition?.ArnLike ?? {}).find(([k]) => k.toLowerCase() === 'aws:principalarn')?.[1];
     const mfa = Object.entries(s.Condition?.Bool ?? {}).some(([k, v]) => k.toLowerCase() === 'aws:multifactorauthpresent' && String(v) === 'true');
-    if (arnLike !== undefined) out.push(...asList(arnLike).map(String).map((a) => (mfa ? `${a} (MFA)` : a)));
+    if (arnLike !== undefined) out.push(...asList(arnLike).map(String).map((a) => (mfa ? `${a} (MFA)` : isPermissionSetPattern(a) ? `${a} (Identity Center: MFA at its sign-in)` : `${a} (no MFA)`)));
     else out.push(...aws.map((a: string) => `any principal of ${a.replace(/^.*:iam::(\d{12}):root$/, '$1')}${mfa ? ' with MFA (IAM, not the catalog, decides who)' : ''}`));
   }
   return out;
@@ -180,7 +181,10 @@ export function renderAccessMatrix(matrix: { categories: string[]; rows: MatrixR
     'register and record into it (art. 33(5)). Region guard denies are conditional and not shown. "assumed by"',
     'is who the trust policy admits (aws:PrincipalArn); "any principal',
     'of <account> with MFA" means the configuration opted into access.trustAnyMfaPrincipal: IAM policies, not the',
-    'catalog, then decide who holds the role.',
+    'catalog, then decide who holds the role. "(Identity Center: MFA at its sign-in)" marks the roles of an IAM',
+    'Identity Center permission set: their sessions never carry aws:MultiFactorAuthPresent, so the trust policy',
+    'cannot test MFA; Identity Center (or its external identity provider) enforces it at sign-in, as the',
+    'configuration states in landingZone.identityCenter.mfaEnforcement (written into the template).',
     '',
     `| ${header.join(' | ')} |`,
     `| ${header.map(() => '---').join(' | ')} |`,

@@ -100,7 +100,21 @@ export function riskMeasures(stacks: readonly SynthesizedStack[], migrations: re
   const roles = resourcesOf(stacks, 'AWS::IAM::Role');
   const tag = (r: any, key: string) => (r.Properties?.Tags ?? []).find((t: any) => t.Key === key)?.Value;
   const humanRoles = roles.filter((x) => tag(x.r, 'gdpr:role') !== undefined);
-  const mfa = humanRoles.filter((x) => JSON.stringify(x.r.Properties?.AssumeRolePolicyDocument ?? {}).includes('aws:MultiFactorAuthPresent'));
+  // A trust statement requires MFA itself, or admits only IAM Identity Center permission-set roles (the reserved
+  // sso.amazonaws.com path), whose sessions never carry aws:MultiFactorAuthPresent, on a role whose template
+  // records, in an acknowledgment, where the sign-in enforces MFA (landingZone.identityCenter.mfaEnforcement).
+  const atIdentityCenter = (x: { r: any }) =>
+    ((x.r.Metadata?.cdk_nag?.rules_to_suppress ?? []) as { id: string }[]).some((a) => a.id.endsWith('[MfaAtIdentityProvider]'));
+  const statementRequiresMfa = (st: any, role: { r: any }) => {
+    const text = JSON.stringify(st.Condition ?? {});
+    if (text.includes('aws:MultiFactorAuthPresent')) return true;
+    const arns = Object.entries(st.Condition?.ArnLike ?? {}).filter(([k]) => k.toLowerCase() === 'aws:principalarn').flatMap(([, v]) => (Array.isArray(v) ? v : [v]));
+    return arns.length > 0 && arns.every((a) => typeof a === 'string' && a.includes(':role/aws-reserved/sso.amazonaws.com/')) && atIdentityCenter(role);
+  };
+  const mfa = humanRoles.filter((x) => {
+    const statements = [x.r.Properties?.AssumeRolePolicyDocument?.Statement ?? []].flat().filter((st: any) => st?.Effect === 'Allow');
+    return statements.length > 0 && statements.every((st: any) => statementRequiresMfa(st, x));
+  });
   const processorRoles = roles.filter((x) => tag(x.r, 'gdpr:processor') !== undefined);
   const boundedProcessors = processorRoles.filter((x) => {
     const trust = JSON.stringify(x.r.Properties?.AssumeRolePolicyDocument ?? {});
@@ -138,7 +152,7 @@ export function riskMeasures(stacks: readonly SynthesizedStack[], migrations: re
     { measure: 'no database instance is publicly accessible', where: instances.length > 0 && instances.every((x) => x.r.Properties?.PubliclyAccessible !== true) ? ids(instances, main) : [] },
     { measure: `no internet gateway and no NAT: the database is reached through the Client VPN only`, where: m.internetGateways === 0 ? m.vpn.map((v) => v.endpoint) : [] },
     { measure: 'VPN connections logged, each identity-provider group authorised for its own role', where: m.vpn.filter((v) => v.connectionLogging).map((v) => `${v.endpoint} (${v.authorizationRules} authorization rules)`) },
-    { measure: `every role people assume requires MFA (${mfa.length} of ${humanRoles.length})`, where: mfa.length === humanRoles.length ? ids(mfa, main) : [] },
+    { measure: `every role people assume requires MFA, in its trust policy or at the IAM Identity Center sign-in (${mfa.length} of ${humanRoles.length})`, where: mfa.length === humanRoles.length ? ids(mfa, main) : [] },
     { measure: 'column and row privileges per role, generated from the catalog (a role reads only its categories; consent-bound roles see only consenting contacts)', where: ids(schema, main) },
     { measure: 'processors get pseudonymised extracts only, in their own prefix, through a role bounded by an external id and the contract end', where: processorRoles.length === boundedProcessors.length ? ids(boundedProcessors, main) : [] },
     { measure: 'the pseudonymisation secrets are wrapped by their own KMS key', where: ids(pseudonymKeys, main) },

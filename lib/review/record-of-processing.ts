@@ -69,7 +69,9 @@ export function deployedMeasures(stacks: readonly SynthesizedStack[]) {
     encrypted: r.Properties.KmsKeyId !== undefined,
   }));
   const internetGateways = resourcesOf(stacks, 'AWS::EC2::InternetGateway').length + resourcesOf(stacks, 'AWS::EC2::NatGateway').length;
-  return { clusters, keys, vaults, vpn, regionGuard: guard, trails, logGroups, internetGateways };
+  // No VPC in the templates while a database is: the database lives in an existing VPC (landingZone.network).
+  const existingVpc = clusters.length > 0 && resourcesOf(stacks, 'AWS::EC2::VPC').length === 0;
+  return { clusters, keys, vaults, vpn, regionGuard: guard, trails, logGroups, internetGateways, existingVpc };
 }
 
 /** Acknowledged rule findings recorded in the templates, with their reasons (deduplicated per resource and rule). */
@@ -369,9 +371,12 @@ export function renderRecordOfProcessing(record: RecordOfProcessing): string {
       m.vpn.map((v) => [v.endpoint, v.authentication.join(', '), v.splitTunnel ? 'yes' : 'no', `${v.sessionTimeoutHours} h`, v.connectionLogging ? 'yes' : 'NO', v.authorizationRules]),
     ),
     '',
-    `- Network: ${m.internetGateways === 0 ? 'no internet gateway and no NAT: the database is reachable only through the VPN' : `${m.internetGateways} internet or NAT gateways`}.`,
+    m.existingVpc
+      ? '- Network: the database is in an existing VPC that these templates do not hold: that it has no internet gateway, NAT or route out is verified by the network owner, not shown here (see the acknowledgments of GDPR-Art32-NoPathAroundVpn below).'
+      : `- Network: ${m.internetGateways === 0 ? 'no internet gateway and no NAT: the database is reachable only through the VPN' : `${m.internetGateways} internet or NAT gateways`}.`,
     ...m.regionGuard.map((g) => `- Region guard (${g.stack}): ${g.rolesGuarded} roles denied every action outside ${g.permittedRegions.join(', ')}.`),
     ...m.trails.map((t) => `- Audit trail ${t.trail}: encrypted with ${t.encryptedWith}, log file validation ${t.logFileValidation ? 'on' : 'OFF'}.`),
+    ...(m.trails.length === 0 && m.clusters.length > 0 ? ['- Audit trail: none in these templates; the organisation trail that records the account is named in the acknowledgment of GDPR-Art33-TrailEncryptedAndValidated below.'] : []),
     `- Log groups: ${m.logGroups.length}, ${m.logGroups.filter((l) => l.encrypted).length} encrypted with a customer-managed key, retention ${[...new Set(m.logGroups.map((l) => l.retentionDays))].join(', ')} days.`,
     '',
     '### Organisational measures',

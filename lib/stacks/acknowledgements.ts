@@ -1,4 +1,6 @@
 import type { IConstruct } from 'constructs';
+import type { OrganisationTrailReference } from '../breach/breach-detection';
+import type { BaselineConfig } from '../config/schema';
 import { acknowledge } from '../marks/acknowledge';
 import type { ContactBaselineStack } from './contact-baseline-stack';
 
@@ -39,4 +41,44 @@ export function acknowledgeBaselineFindings(stack: ContactBaselineStack): void {
     'AmazonRDSEnhancedMonitoringRole is the AWS-maintained policy RDS requires to publish enhanced-monitoring OS metrics; it only writes to the RDSOSMetrics log group and reads no data.',
     { finding: 'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole' },
   );
+}
+
+/**
+ * With the organisation trail recording the account, the stack has no trail of its own: the database's
+ * GDPR-Art33-TrailEncryptedAndValidated finding (NoTrail) is acknowledged with where the trail is, its
+ * bucket and its key, for the reviewer to check there (the template cannot show another account's trail).
+ */
+export function acknowledgeOrganisationTrail(stack: ContactBaselineStack, trail: OrganisationTrailReference): void {
+  acknowledge(
+    stack.database.cluster,
+    'GDPR-Art33-TrailEncryptedAndValidated',
+    `The organisation trail ${trail.trailArn} records this account (landingZone.organisationTrail): it delivers to bucket ${trail.bucketName} of the log archive account ${trail.account}, encrypted with the customer-managed key ${trail.kmsKeyArn}, log file validation on (declared in the configuration, checked by the organisation's security team, not by this template). EventBridge of this account receives the management events it records, so the breach detections of the stack work without a trail of its own.`,
+    { finding: 'NoTrail' },
+  );
+}
+
+/**
+ * In an existing VPC the database subnets are not in the template: GDPR-Art32-NoPathAroundVpn cannot read
+ * their routes (CannotEvaluate::SubnetRoutes::<subnet>). Acknowledged per subnet on the database, saying
+ * what the kit cannot prove and the command the operator runs to verify it.
+ */
+export function acknowledgeExistingNetwork(stack: ContactBaselineStack, existing: NonNullable<BaselineConfig['landingZone']['network']>): void {
+  for (const subnet of existing.databaseSubnets) {
+    acknowledge(
+      stack.database.cluster,
+      'GDPR-Art32-NoPathAroundVpn',
+      `Database subnet ${subnet.subnetId} (${subnet.cidr}, ${subnet.availabilityZone}) belongs to the existing VPC ${existing.vpcId} (landingZone.network), not to this template: the kit cannot prove that its route table ${subnet.routeTableId} has no route to an internet or NAT gateway, a peering connection, a transit gateway, a VPN gateway or an endpoint. The network owner verifies it holds the local route only (aws ec2 describe-route-tables --route-table-ids ${subnet.routeTableId}), and that the VPC has no internet gateway, as README "With an existing landing zone" says.`,
+      { finding: `CannotEvaluate::SubnetRoutes::${subnet.subnetId}` },
+    );
+  }
+  const endpoint = existing.clientVpnEndpoint;
+  if (endpoint === undefined) return;
+  for (const association of stack.vpn.associations) {
+    acknowledge(
+      association,
+      'GDPR-Art32-VpnConnectionsLogged',
+      `The Client VPN endpoint ${endpoint.endpointId} is the organisation's (landingZone.network.clientVpnEndpoint), not this template's: the kit adds its associations and per-group authorization rules to it but cannot read its connection logging, authentication, split tunnel or the rules others added. The endpoint owner verifies that every connection is logged to an encrypted log group kept at least a year and that no other rule reaches the database subnets (aws ec2 describe-client-vpn-endpoints --client-vpn-endpoint-ids ${endpoint.endpointId}; aws ec2 describe-client-vpn-authorization-rules --client-vpn-endpoint-id ${endpoint.endpointId}).`,
+      { finding: `CannotEvaluate::ExistingEndpoint::${endpoint.endpointId}` },
+    );
+  }
 }

@@ -19,7 +19,7 @@ import { VpnAccess } from '../network/vpn-access';
 import { ProcessorGrants } from '../processors/processor-grants';
 import { assertOneAwsCdkLib } from '../package/one-aws-cdk-lib';
 import { RegionGuard } from '../residency/region-guard';
-import { acknowledgeBaselineFindings } from './acknowledgements';
+import { acknowledgeBaselineFindings, acknowledgeExistingNetwork, acknowledgeOrganisationTrail } from './acknowledgements';
 
 export interface ContactBaselineStackProps extends StackProps {
   /** A validated configuration (see loadConfigFile / parseConfig). */
@@ -69,7 +69,9 @@ export class ContactBaselineStack extends Stack {
       ...props,
       env: { account: config.environment.account, region: config.environment.region },
     });
-    this.zones = config.network.availabilityZones ?? [`${config.environment.region}a`, `${config.environment.region}b`];
+    const existingNetwork = config.landingZone.network;
+    this.zones =
+      existingNetwork?.databaseSubnets.map((s) => s.availabilityZone) ?? config.network.availabilityZones ?? [`${config.environment.region}a`, `${config.environment.region}b`];
     this.catalog = Catalog.fromConfig(config);
 
     this.logsKey = new CustomerManagedKey(this, 'LogsKey', {
@@ -92,6 +94,7 @@ export class ContactBaselineStack extends Stack {
       availabilityZones: this.zones,
       logsKey: this.logsKey,
       s3PrefixListId: config.network.s3PrefixListId,
+      existingVpc: existingNetwork,
     });
 
     this.database = new ContactDatabase(this, 'ContactDatabase', {
@@ -108,6 +111,7 @@ export class ContactBaselineStack extends Stack {
       vpc: this.network.vpc,
       clientCidr: config.network.vpnClientCidr,
       serverCertificateArn: config.vpn.serverCertificateArn,
+      existingEndpoint: existingNetwork?.clientVpnEndpoint,
       clientRootCertificateArn: auth.mutualTls?.clientRootCertificateArn,
       samlProvider: auth.saml ? iam.SamlProvider.fromSamlProviderArn(this, 'IdentityProvider', auth.saml.providerArn) : undefined,
       groups: this.catalog.roles
@@ -172,6 +176,7 @@ export class ContactBaselineStack extends Stack {
       exportThresholdMegabytesPerHour: config.breach.exportAlarm.megabytesPerHour,
       trailRetention: Duration.days(config.breach.trailRetentionDays),
       deploymentFunctionRoles: [this.network.defaultSecurityGroupCloser.handler.role],
+      organisationTrail: config.landingZone.organisationTrail,
     });
     this.retentionPurge = new RetentionPurge(this, 'RetentionPurge', {
       database: this.database,
@@ -193,6 +198,8 @@ export class ContactBaselineStack extends Stack {
     for (const grant of Object.values(this.processors?.grants ?? {})) this.breach.watchInvocations(`Extract${grant.node.id}`, grant.job.function);
 
     acknowledgeBaselineFindings(this);
+    if (config.landingZone.organisationTrail) acknowledgeOrganisationTrail(this, config.landingZone.organisationTrail);
+    if (existingNetwork) acknowledgeExistingNetwork(this, existingNetwork);
 
     // The copy action names the backup account's vault: that vault must exist, or every copy fails silently.
     if (config.backup.copyTarget) {

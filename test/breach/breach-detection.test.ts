@@ -24,8 +24,8 @@ describe('the audit trail', () => {
       IncludeGlobalServiceEvents: true,
       EnableLogFileValidation: true,
       KMSKeyId: keyArn(),
-      S3BucketName: { Ref: id(stack.breach.auditTrail.bucket) },
-      CloudWatchLogsLogGroupArn: { 'Fn::GetAtt': [id(stack.breach.auditTrail.logGroup), 'Arn'] },
+      S3BucketName: { Ref: id(stack.breach.auditTrail!.bucket) },
+      CloudWatchLogsLogGroupArn: { 'Fn::GetAtt': [id(stack.breach.auditTrail!.logGroup), 'Arn'] },
       EventSelectors: [
         { IncludeManagementEvents: true, ReadWriteType: 'All' },
         // Invocations of the kit's functions are data events, recorded by a selector of their own.
@@ -36,10 +36,10 @@ describe('the audit trail', () => {
   });
 
   test('lands in a bucket of the stack region (events of every region land there: nothing leaves the EU)', () => {
-    const bucket = resources[id(stack.breach.auditTrail.bucket)];
+    const bucket = resources[id(stack.breach.auditTrail!.bucket)];
     expect(bucket.Properties.BucketName).toBeUndefined();
     expect(stack.region).toBe('eu-west-3');
-    expect(JSON.stringify(resources[id(stack.breach.auditTrail.trail)])).not.toMatch(/us-east-1|us-west|ap-/);
+    expect(JSON.stringify(resources[id(stack.breach.auditTrail!.trail)])).not.toMatch(/us-east-1|us-west|ap-/);
   });
 
   test('the bucket is encrypted with the key, versioned, locked for the retention then expired, private, retained, and its accesses logged', () => {
@@ -54,31 +54,31 @@ describe('the audit trail', () => {
         LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 365, Status: 'Enabled' })] },
         PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
         OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
-        LoggingConfiguration: { DestinationBucketName: { Ref: id(stack.breach.auditTrail.accessLogsBucket) }, LogFilePrefix: 'trail/' },
+        LoggingConfiguration: { DestinationBucketName: { Ref: id(stack.breach.auditTrail!.accessLogsBucket) }, LogFilePrefix: 'trail/' },
       }),
     });
   });
 
   test('both buckets refuse plain HTTP; CloudTrail and S3 log delivery write only for this account', () => {
-    for (const bucket of [stack.breach.auditTrail.bucket, stack.breach.auditTrail.accessLogsBucket]) {
+    for (const bucket of [stack.breach.auditTrail!.bucket, stack.breach.auditTrail!.accessLogsBucket]) {
       template.hasResourceProperties('AWS::S3::BucketPolicy', {
         Bucket: { Ref: id(bucket) },
         PolicyDocument: { Statement: Match.arrayWith([tlsOnly]) },
       });
     }
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
-      Bucket: { Ref: id(stack.breach.auditTrail.accessLogsBucket) },
+      Bucket: { Ref: id(stack.breach.auditTrail!.accessLogsBucket) },
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
             Sid: 'S3ServerAccessLogsForTrailBucket',
             Principal: { Service: 'logging.s3.amazonaws.com' },
-            Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [id(stack.breach.auditTrail.bucket), 'Arn'] } }, StringEquals: { 'aws:SourceAccount': '111122223333' } },
+            Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [id(stack.breach.auditTrail!.bucket), 'Arn'] } }, StringEquals: { 'aws:SourceAccount': '111122223333' } },
           }),
         ]),
       },
     });
-    const accessLogs = resources[id(stack.breach.auditTrail.accessLogsBucket)].Properties;
+    const accessLogs = resources[id(stack.breach.auditTrail!.accessLogsBucket)].Properties;
     expect(accessLogs.LoggingConfiguration).toEqual({ LogFilePrefix: 'self/' });
     expect(accessLogs.ObjectLockConfiguration).toBeUndefined();
     expect(accessLogs.AccessControl).toBeUndefined();
@@ -225,10 +225,10 @@ describe('stateful resources', () => {
   test('logical ids of the trail, its buckets, its log group and the key are pinned (a rename would replace them)', () => {
     expect({
       key: id(stack.breach.key),
-      bucket: id(stack.breach.auditTrail.bucket),
-      accessLogs: id(stack.breach.auditTrail.accessLogsBucket),
-      logGroup: id(stack.breach.auditTrail.logGroup),
-      trail: id(stack.breach.auditTrail.trail),
+      bucket: id(stack.breach.auditTrail!.bucket),
+      accessLogs: id(stack.breach.auditTrail!.accessLogsBucket),
+      logGroup: id(stack.breach.auditTrail!.logGroup),
+      trail: id(stack.breach.auditTrail!.trail),
     }).toEqual({
       key: 'BreachKeyA39CF876',
       bucket: 'BreachAuditTrailBucket0F462CD0',

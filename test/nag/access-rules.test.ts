@@ -23,9 +23,27 @@ describe(MFA, () => {
   let processor: iam.Role;
   let service: iam.Role;
   let bucket: s3.Bucket;
+  let permissionSet: iam.Role;
+  let permissionSetAndAdmin: iam.Role;
+  let permissionSetOrMfaUser: iam.Role;
+  let permissionSetIfExists: iam.Role;
 
   beforeAll(() => {
     const stack = newStack();
+    const SET = 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-3/AWSReservedSSO_ContactDpo_????????????????';
+    permissionSet = new iam.Role(stack, 'PermissionSet', { assumedBy: new iam.AccountRootPrincipal().withConditions({ ArnLike: { 'aws:PrincipalArn': [SET] } }) });
+    permissionSetAndAdmin = new iam.Role(stack, 'PermissionSetAndAdmin', {
+      assumedBy: new iam.AccountRootPrincipal().withConditions({ ArnLike: { 'aws:PrincipalArn': [SET, 'arn:aws:iam::111122223333:role/Admin'] } }),
+    });
+    permissionSetOrMfaUser = new iam.Role(stack, 'PermissionSetOrMfaUser', {
+      assumedBy: new iam.AccountRootPrincipal().withConditions({ ...MFA_CONDITIONS, ArnLike: { 'aws:PrincipalArn': ['arn:aws:iam::111122223333:user/dpo'] } }),
+    });
+    permissionSetOrMfaUser.assumeRolePolicy!.addStatements(
+      new iam.PolicyStatement({ actions: ['sts:AssumeRole'], principals: [new iam.AccountRootPrincipal()], conditions: { ArnLike: { 'aws:PrincipalArn': [SET] } } }),
+    );
+    permissionSetIfExists = new iam.Role(stack, 'PermissionSetIfExists', {
+      assumedBy: new iam.AccountRootPrincipal().withConditions({ ArnLike: { 'aws:PrincipalArn': [SET] }, ArnNotLikeIfExists: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/Other' } }),
+    });
     withoutMfa = new iam.Role(stack, 'WithoutMfa', { assumedBy: new iam.AccountRootPrincipal() });
     withMfa = new iam.Role(stack, 'WithMfa', { assumedBy: new iam.AccountRootPrincipal().withConditions(MFA_CONDITIONS) });
     ifExists = new iam.Role(stack, 'IfExists', {
@@ -48,6 +66,16 @@ describe(MFA, () => {
 
   test('non-compliant: BoolIfExists lets an access-key session through', () => {
     expect(ruleFindingsOn(report, ifExists, MFA)).toEqual([MFA]);
+  });
+
+  test('a statement without MFA that admits only Identity Center permission-set roles: its own finding, for an acknowledgment saying where MFA is enforced', () => {
+    expect(ruleFindingsOn(report, permissionSet, MFA)).toEqual([`${MFA}[MfaAtIdentityProvider]`]);
+    expect(ruleFindingsOn(report, permissionSetOrMfaUser, MFA)).toEqual([`${MFA}[MfaAtIdentityProvider]`]);
+  });
+
+  test('non-compliant: a permission-set statement that also admits another role, or another test on aws:PrincipalArn', () => {
+    expect(ruleFindingsOn(report, permissionSetAndAdmin, MFA)).toEqual([MFA]);
+    expect(ruleFindingsOn(report, permissionSetIfExists, MFA)).toEqual([MFA]);
   });
 
   test('compliant: Bool aws:MultiFactorAuthPresent = true on the trust statement', () => {
@@ -241,9 +269,14 @@ describe('the reference stack', () => {
     const report = validate(stack);
     const findings = report.violations.filter((v) => [MFA, DB_CONNECT, WILDCARD].some((id) => v.ruleName === id || v.ruleName.startsWith(`${id}[`)));
     expect(findings).toEqual([]);
-    // The MFA rule applies to the human roles: removing the MFA condition from one is caught.
+    // The MFA rule applies to the human roles: the Identity Center trust is acknowledged (MFA at its sign-in) ...
     const marketing = stack.access.roles.marketing.node.defaultChild as iam.CfnRole;
-    marketing.addPropertyDeletionOverride('AssumeRolePolicyDocument.Statement.0.Condition.Bool');
+    expect(ruleFindingsOn(validate(stack), marketing, MFA)).toEqual([]);
+    // ... and widening it to a role that is not a permission set's is caught, as a finding the acknowledgment does not silence.
+    marketing.addPropertyOverride('AssumeRolePolicyDocument.Statement.0.Condition.ArnLike.aws:PrincipalArn', [
+      'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-3/AWSReservedSSO_ContactMarketing_????????????????',
+      'arn:aws:iam::111122223333:role/Admin',
+    ]);
     expect(ruleFindingsOn(validate(stack), marketing, MFA)).toEqual([MFA]);
   });
 });

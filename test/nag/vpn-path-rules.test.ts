@@ -322,7 +322,7 @@ describe(`${RULE} with an imported VPC`, () => {
       availabilityZones: ['eu-west-3a', 'eu-west-3b'],
       isolatedSubnetIds: ['subnet-0000000000000000a', 'subnet-0000000000000000b'],
     });
-    new rds.DatabaseCluster(stack, 'Cluster', clusterProps(vpc));
+    r.cluster = new rds.DatabaseCluster(stack, 'Cluster', clusterProps(vpc));
     // The kit cannot see the imported subnets' VPC: a subnet written the same way is the database's
     r.fnUrl = url(stack, 'Url', inVpcFunction(stack, 'Fn', vpc), 'NONE');
     r.elsewhere = url(
@@ -341,4 +341,10 @@ describe(`${RULE} with an imported VPC`, () => {
     expect(ruleFindingsOn(report, r.fnUrl, RULE)).toEqual([f('PublicFunctionUrl')]);
   });
   test('not applicable: a function in another imported subnet', () => expect(ruleFindingsOn(report, r.elsewhere, RULE)).toEqual([]));
+  test('cannot evaluate: the routes of the imported database subnets, one finding per subnet (unknown is not compliant)', () => {
+    expect(ruleFindingsOn(report, r.cluster, RULE)).toEqual([
+      f('CannotEvaluate::SubnetRoutes::subnet-0000000000000000a'),
+      f('CannotEvaluate::SubnetRoutes::subnet-0000000000000000b'),
+    ]);
+  });
 });

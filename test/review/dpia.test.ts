@@ -76,6 +76,20 @@ describe('the DPIA draft names the measures the templates actually contain', () 
     expect(measure(draft(weakened).risks.illegitimateAccess, 'every role people assume requires MFA')?.where).toEqual([]);
   });
 
+  test('a permission-set role counts only with the acknowledgment that says where Identity Center enforces MFA, and only for reserved SSO roles', () => {
+    expect(measure(draft().risks.illegitimateAccess, 'every role people assume requires MFA')?.where).toHaveLength(5);
+    const isHuman = (r: any) => r.Type === 'AWS::IAM::Role' && (r.Properties.Tags ?? []).some((t: any) => t.Key === 'gdpr:role');
+    const unacknowledged = copy(stacks);
+    const role = Object.values(unacknowledged[0].template.Resources).find(isHuman) as any;
+    role.Metadata.cdk_nag.rules_to_suppress = role.Metadata.cdk_nag.rules_to_suppress.filter((a: any) => !a.id.endsWith('[MfaAtIdentityProvider]'));
+    expect(measure(draft(unacknowledged).risks.illegitimateAccess, 'every role people assume requires MFA')?.where).toEqual([]);
+    const widened = copy(stacks);
+    const other = Object.values(widened[0].template.Resources).find(isHuman) as any;
+    const sso = other.Properties.AssumeRolePolicyDocument.Statement.find((st: any) => !JSON.stringify(st).includes('MultiFactorAuthPresent'));
+    sso.Condition.ArnLike['aws:PrincipalArn'] = [sso.Condition.ArnLike['aws:PrincipalArn']].flat().concat('arn:aws:iam::111122223333:role/Anyone');
+    expect(measure(draft(widened).risks.illegitimateAccess, 'every role people assume requires MFA')?.where).toEqual([]);
+  });
+
   test('the append-only ledgers are read from the migrations', () => {
     const { risks } = draft();
     expect(measure(risks.unwantedChange, 'ledgers no one may rewrite')?.where).toEqual(expect.arrayContaining(['crm.consents', 'gdpr.erasure_log', 'gdpr.audit_log']));

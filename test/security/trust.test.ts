@@ -21,6 +21,8 @@ let account: string;
 let referenceJson: unknown;
 const MFA = { 'aws:MultiFactorAuthPresent': 'true', 'aws:MultiFactorAuthAge': '60' };
 const SSO = 'role/aws-reserved/sso.amazonaws.com/eu-west-3';
+/** What an Identity Center session carries: no aws:MultiFactorAuthPresent, no aws:MultiFactorAuthAge (MFA is at its sign-in). */
+const IDENTITY_CENTER_SESSION = {};
 
 beforeAll(() => {
   const reference = referenceTemplate();
@@ -68,7 +70,8 @@ const ssoSession = (permissionSet: string, path = SSO, acct = account) => {
 };
 
 describe('who may assume the DPO role (reference configuration)', () => {
-  test('a session of the DPO permission set, with MFA, may (the denials below are not vacuous)', async () => {
+  test('a session of the DPO permission set may, as Identity Center sessions are: without the MFA keys (the denials below are not vacuous)', async () => {
+    await expect(canAssume('dpo', ssoSession('ContactDpo'), IDENTITY_CENTER_SESSION)).resolves.toBe(true);
     await expect(canAssume('dpo', ssoSession('ContactDpo'))).resolves.toBe(true);
   });
 
@@ -101,9 +104,22 @@ describe('who may assume the DPO role (reference configuration)', () => {
     await expect(canAssume('marketing', ssoSession('ContactMarketing_Interns'))).resolves.toBe(false);
   });
 
-  test('nor the DPO permission set of another account, nor the DPO permission set without MFA', async () => {
+  test('nor the DPO permission set of another account, with or without MFA keys', async () => {
     await expect(canAssume('dpo', ssoSession('ContactDpo', SSO, '444455556666'))).resolves.toBe(false);
-    await expect(canAssume('dpo', ssoSession('ContactDpo'), { 'aws:MultiFactorAuthPresent': 'false' })).resolves.toBe(false);
+    await expect(canAssume('dpo', ssoSession('ContactDpo', SSO, '444455556666'), IDENTITY_CENTER_SESSION)).resolves.toBe(false);
+  });
+
+  test('without the MFA keys (as Identity Center sessions come), no other principal of the account gets in either', async () => {
+    await expect(canAssume('dpo', ssoSession('ContactSales'), IDENTITY_CENTER_SESSION)).resolves.toBe(false);
+    await expect(canAssume('dpo', ssoSession('ContactDpo', 'role'), IDENTITY_CENTER_SESSION)).resolves.toBe(false);
+    await expect(canAssume('dpo', { session: `arn:aws:iam::${account}:user/mallory`, principalArn: `arn:aws:iam::${account}:user/mallory` }, IDENTITY_CENTER_SESSION)).resolves.toBe(false);
+  });
+
+  test('the Identity Center trust tests no aws:MultiFactorAuthPresent, which its sessions never carry', () => {
+    const statements = iam.trustPolicy(roleLogicalId('dpo')).Statement as any[];
+    expect(statements).toHaveLength(1);
+    expect(JSON.stringify(statements[0].Condition)).not.toMatch(/MultiFactorAuth/);
+    expect(statements[0].Condition.ArnLike['aws:PrincipalArn']).toEqual([`arn:aws:iam::${account}:${SSO}/AWSReservedSSO_ContactDpo_????????????????`]);
   });
 
   test('every role admits its own permission set and no other role’s', async () => {
@@ -176,10 +192,10 @@ describe('the access matrix shows who may assume each role', () => {
   const matrixOf = (template: unknown, on: ContactBaselineStack = stack) =>
     accessMatrix([{ name: on.stackName, template, catalogSql: on.schema.catalogSql } as never], loadMigrations());
 
-  test('the reference roles: their own permission set, with MFA', () => {
+  test('the reference roles: their own permission set, MFA at the Identity Center sign-in', () => {
     const rows = matrixOf(referenceJson).rows;
     const dpo = rows.find((r) => r.iamRole === roleLogicalId('dpo'));
-    expect(dpo?.assumableBy).toEqual([`arn:aws:iam::${account}:${SSO}/AWSReservedSSO_ContactDpo_???????????????? (MFA)`]);
+    expect(dpo?.assumableBy).toEqual([`arn:aws:iam::${account}:${SSO}/AWSReservedSSO_ContactDpo_???????????????? (Identity Center: MFA at its sign-in)`]);
   });
 
   test('with trustAnyMfaPrincipal, the row says that IAM, not the catalog, decides who holds the role', () => {

@@ -129,7 +129,7 @@ describe('VPN-only access', () => {
       AuthenticationOptions: [
         { Type: 'federated-authentication', FederatedAuthentication: { SAMLProviderArn: 'arn:aws:iam::111122223333:saml-provider/corporate-idp' } },
       ],
-      ConnectionLogOptions: { Enabled: true, CloudwatchLogGroup: { Ref: logicalId(stack.vpn.connectionLogGroup) } },
+      ConnectionLogOptions: { Enabled: true, CloudwatchLogGroup: { Ref: logicalId(stack.vpn.connectionLogGroup!) } },
     });
   });
 

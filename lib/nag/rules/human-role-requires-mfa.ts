@@ -3,6 +3,7 @@ import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import type { GdprRule } from '../rule';
 import { asArray, isTrue, resolved } from '../resolve';
 import { grantsAction } from '../iam';
+import { isPermissionSetPattern } from '../../config/principal-arn';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -33,6 +34,20 @@ function requiresMfa(statement: any): boolean {
   return values.length > 0 && values.every(isTrue);
 }
 
+/**
+ * A statement that admits only IAM Identity Center permission-set roles (`ArnLike`/`ArnEquals`
+ * aws:PrincipalArn, every value `.../aws-reserved/sso.amazonaws.com/.../AWSReservedSSO_<set>_...`): their
+ * sessions never carry aws:MultiFactorAuthPresent; MFA, if any, is enforced at the Identity Center sign-in,
+ * which the template cannot show.
+ */
+function admitsOnlyPermissionSets(statement: any): boolean {
+  const condition = statement?.Condition;
+  const values = ['ArnLike', 'ArnEquals'].flatMap((operator) => asArray(conditionValue(condition, operator, 'aws:PrincipalArn')));
+  if (values.length === 0 || !values.every((v) => typeof v === 'string' && isPermissionSetPattern(v))) return false;
+  // No other operator may widen it (a ...IfExists or a negated test on the same key).
+  return Object.keys(condition).every((operator) => ['ArnLike', 'ArnEquals'].includes(operator) || conditionValue(condition, operator, 'aws:PrincipalArn') === undefined);
+}
+
 export const HumanRoleRequiresMfa: GdprRule = {
   id: 'Art32-HumanRoleRequiresMfa',
   article: 'Art. 32(1)(b), Art. 32(4)',
@@ -41,7 +56,7 @@ export const HumanRoleRequiresMfa: GdprRule = {
   explanation:
     'Art. 32(1)(b) requires the ongoing confidentiality of processing systems: a stolen password or access key must not be enough to reach personal data. A role that an IAM user or role of an account can assume is a role for people; requiring aws:MultiFactorAuthPresent on its trust policy makes every session prove a second factor.',
   trigger:
-    '`AWS::IAM::Role` whose trust policy has an `Allow` statement granting `sts:AssumeRole` to an `AWS` principal (an account, user or role ARN, or `*`) without an `sts:ExternalId` condition (a processor or workload trust, checked elsewhere), and without `Bool` `aws:MultiFactorAuthPresent` = `true` on that statement. Service and `Federated` principals are not checked.',
+    '`AWS::IAM::Role` whose trust policy has an `Allow` statement granting `sts:AssumeRole` to an `AWS` principal (an account, user or role ARN, or `*`) without an `sts:ExternalId` condition (a processor or workload trust, checked elsewhere), and without `Bool` `aws:MultiFactorAuthPresent` = `true` on that statement. Service and `Federated` principals are not checked. A statement without MFA that admits only IAM Identity Center permission-set roles (`ArnLike aws:PrincipalArn` `.../aws-reserved/sso.amazonaws.com/.../AWSReservedSSO_<set>_*`, whose sessions never carry the key) is finding `MfaAtIdentityProvider`: the template cannot show that Identity Center enforces MFA, so it is acknowledged with where it is (`AccessRoles` does, from `landingZone.identityCenter.mfaEnforcement`).',
   fix: 'Add `Bool: { "aws:MultiFactorAuthPresent": "true" }` (and a `NumericLessThan` on `aws:MultiFactorAuthAge`) to the trust statement, for example `new iam.AccountRootPrincipal().withConditions(...)`; `AccessRoles` does.',
   check(node: CfnResource): NagRuleResult {
     const { type, properties } = resolved(node);
@@ -54,7 +69,9 @@ export const HumanRoleRequiresMfa: GdprRule = {
         !testsKey(s.Condition, 'sts:ExternalId'),
     );
     if (humanStatements.length === 0) return NagRuleCompliance.NOT_APPLICABLE;
-    return humanStatements.every(requiresMfa) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+    const withoutMfa = humanStatements.filter((s: any) => !requiresMfa(s));
+    if (withoutMfa.length === 0) return NagRuleCompliance.COMPLIANT;
+    return withoutMfa.every(admitsOnlyPermissionSets) ? ['MfaAtIdentityProvider'] : NagRuleCompliance.NON_COMPLIANT;
   },
 };
 /* eslint-enable @typescript-eslint/no-explicit-any */

@@ -324,6 +324,8 @@ function findings(node: CfnResource, r: ResolvedResource): string[] | undefined 
       const group = index.resources.get(referencedId(p.DBSubnetGroupName) ?? '');
       const out = new Set<string>();
       for (const subnet of group?.type === 'AWS::RDS::DBSubnetGroup' ? asArray(group.properties.SubnetIds) : []) {
+        // A subnet the template does not hold (imported: an existing VPC): its routes cannot be read.
+        if (index.resources.get(referencedId(subnet) ?? '')?.type !== 'AWS::EC2::Subnet') out.add(`CannotEvaluate::SubnetRoutes::${subnetName(subnet)}`);
         for (const table of index.tablesOfSubnet.get(identity(subnet)) ?? []) {
           for (const kind of index.targetsOfTable.get(table) ?? []) out.add(`SubnetRoutedOut::${subnetName(subnet)}::${kind}`);
         }
@@ -411,7 +413,7 @@ export const NoPathAroundVpn: GdprRule = {
     'Art. 25 requires data protection by design and by default and art. 32(1)(b) the ongoing confidentiality of processing systems: the contact database is reachable only through the VPN, where every connection is authenticated and logged. A function in its VPC, a host with a public address there or a network attached to it is a foothold next to the database that the VPN neither authenticates nor logs.',
   trigger:
     'The database\'s VPC is the VPC of the subnets of the stack\'s DB subnet groups (an imported VPC or subnet compared as written). ' +
-    '`AWS::RDS::DBCluster` with `EnableHttpEndpoint` (`DataApi`), and a database subnet whose route table routes to a transit gateway, peering connection, virtual private gateway (route or propagation), network interface, instance, carrier or local gateway, VPC endpoint or core network (`SubnetRoutedOut::<subnet>::<kind>`; internet and NAT routes are `Art25-DatabaseNotPublic`\'s); ' +
+    '`AWS::RDS::DBCluster` with `EnableHttpEndpoint` (`DataApi`), and a database subnet whose route table routes to a transit gateway, peering connection, virtual private gateway (route or propagation), network interface, instance, carrier or local gateway, VPC endpoint or core network (`SubnetRoutedOut::<subnet>::<kind>`; internet and NAT routes are `Art25-DatabaseNotPublic`\'s); a database subnet that is no `AWS::EC2::Subnet` of the template (an existing VPC\'s, imported) has routes no template shows (`CannotEvaluate::SubnetRoutes::<subnet>`: acknowledge it with who verifies that the subnet routes nowhere, as `ContactNetwork` does for `existingVpc`); ' +
     '`AWS::Lambda::Url` with `AuthType: NONE` (`PublicFunctionUrl`), `AWS::ApiGateway::Method` without authorization or API key, `AWS::ApiGatewayV2::Route` without authorization (a WebSocket route follows `$connect`) or `AWS::ApiGatewayV2::Api` with `Target` (`UnauthenticatedApi::<target>`), when they invoke a function, VPC link or load balancer in that VPC; ' +
     '`AWS::ElasticLoadBalancingV2::LoadBalancer` and `AWS::ElasticLoadBalancing::LoadBalancer` in that VPC not `internal` (`InternetFacingLoadBalancer`); ' +
     '`AWS::EC2::Instance` and `AWS::EC2::LaunchTemplate` (used there) with `AssociatePublicIpAddress`, `AWS::EC2::EIP`/`EIPAssociation` on an instance or interface there, `AWS::EC2::Subnet` there with `MapPublicIpOnLaunch` (`PublicIp`); ' +

@@ -79,3 +79,8 @@ export type { CheckOptions, CheckResult, Finding } from './check/run';
 export { InputError, loadTemplates } from './check/templates';
 export { formatHuman, formatJson, formatSarif } from './check/format';
 export type { SarifOptions } from './check/format';
+// Monthly cost of synthesized templates, from the shipped price table (gdpr-baseline cost).
+export { CostInputError, estimateCost, formatCost, HOURS_PER_MONTH, USAGE_DEFAULTS, VOLUME_ASSUMPTIONS } from './cost/estimate';
+export type { CostEstimate, CostLine, CostOptions } from './cost/estimate';
+export { PRICES } from './cost/prices';
+export type { PriceTable, RegionPrices } from './cost/prices';

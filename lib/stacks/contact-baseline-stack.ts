@@ -15,6 +15,7 @@ import { type BaselineConfig, databaseMinCapacity } from '../config/schema';
 import { ContactDatabase } from '../database/contact-database';
 import { SchemaMigrations } from '../database/schema-migrations';
 import { CustomerManagedKey } from '../keys/customer-managed-key';
+import { PROFILE_METADATA } from '../marks/tags';
 import { RetentionPurge } from '../lifecycle/retention-purge';
 import { ContactNetwork } from '../network/contact-network';
 import { VpnAccess } from '../network/vpn-access';
@@ -209,6 +210,7 @@ export class ContactBaselineStack extends Stack {
     acknowledgeBaselineFindings(this);
 
     if (development) {
+      this.templateOptions.metadata = { ...this.templateOptions.metadata, [PROFILE_METADATA]: 'development' };
       Annotations.of(this).addInfo(
         `Development profile: every privacy control is kept; dropped for cost: Client VPN associations and interface endpoints outside ${this.zones[0]}, ` +
           `the database reader (one instance, pausing after ${PROFILE_SETTINGS.development.autoPauseMinutes} idle minutes at 0 ACU), log groups kept 180 days instead of 365. ` +

@@ -6,6 +6,8 @@ import { parseConfig } from '../../lib/config/load';
 import { type BaselineConfig, permittedRegions } from '../../lib/config/schema';
 import { GdprChecks } from '../../lib/nag/gdpr-checks';
 import { Catalog } from '../../lib/catalog/catalog';
+import type { TemplateInput } from '../../lib/check/templates';
+import { estimateCost, HOURS_PER_MONTH } from '../../lib/cost/estimate';
 import { reviewFiles } from '../../lib/review/outputs';
 import { schemaCatalogSql } from '../../lib/review/synthesize';
 import type { ContactBaselineStack } from '../../lib/stacks/contact-baseline-stack';
@@ -111,5 +113,17 @@ describe('development profile: not a processing activity', () => {
     expect(json.purposes).toBeUndefined();
     for (const c of config.categories) expect(md).not.toContain(c.purpose);
     for (const p of config.subcontractors) expect(md).not.toContain(p.name);
+  });
+});
+
+describe('development profile: its cost estimate', () => {
+  test('the estimate sees the profile and prices one association, one paused instance, endpoints in one zone', () => {
+    const inputs = [stack, stack.backupAccount!].map((s) => ({ path: s.stackName, name: s.stackName, region: s.region, template: Template.fromStack(s).toJSON() as TemplateInput['template'] }));
+    const estimate = estimateCost(inputs);
+    const line = (item: string) => estimate.lines.find((l) => l.item === item);
+    expect(estimate).toMatchObject({ profile: 'development', users: 2, hours: 176 });
+    expect(line('Client VPN associations')?.quantity).toBe(HOURS_PER_MONTH);
+    expect(line('Aurora Serverless v2 capacity')?.quantity).toBeCloseTo(0.5 * (176 + (30 * 15) / 60), 3);
+    expect(line('Interface endpoints')?.quantity).toBe(4 * HOURS_PER_MONTH);
   });
 });

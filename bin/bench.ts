@@ -17,6 +17,9 @@
  *    built-in CloudFormation validator off) and, in a fresh process per run, the GDPR pack and the
  *    four cdk-nag packs timed with validateScope on the reference stack;
  *  - `npm run check:templates` (cfn-lint + cfn-guard) and the whole test suite (`npx jest`).
+ *
+ * Also reported (not timed): the kit's own monthly cost estimate of the reference in production and
+ * development (`gdpr-baseline cost`, bin/bench-cost.ts), against issue 15's targets.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +27,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { syntheticTemplate } from '../lib/check/synthetic';
+import { COST_TARGETS, costFigures, costSummary } from './bench-cost';
 
 const REPO_ROOT = resolve(__dirname, '..');
 const RESULTS = join(REPO_ROOT, '.bench', 'results.json');
@@ -300,6 +304,7 @@ function main(): void {
     const validatorShare = byId.referenceSynthWithCfnValidator.medianMs - byId.referenceSynth.medianMs;
     const plainValidatorShare = byId.plainSynth.medianMs - byId.plainSynthNoCfnValidator.medianMs;
     printTable(rows);
+    const costs = costFigures();
     process.stdout.write(
       `\ntest suite: ${seconds(byId.jest.medianMs)}; target: under ${seconds(TARGET_JEST_MS)} on 2 cores: ${byId.jest.medianMs <= TARGET_JEST_MS ? 'met' : 'MISSED'}\n` +
         `reference synth: ${seconds(byId.referenceSynth.medianMs)}; target: under ${seconds(TARGET_SYNTH_MS)}: ${byId.referenceSynth.medianMs <= TARGET_SYNTH_MS ? 'met' : 'MISSED'}\n` +
@@ -308,6 +313,7 @@ function main(): void {
         `check scaling: ${CHECK_SIZES.map((n) => `${n} resources ${seconds(byId[`check${n}`].medianMs)}`).join(', ')} (per 1,000 resources beyond the first ${CHECK_SIZES[0]}: ${seconds(((byId[`check${CHECK_SIZES[2]}`].medianMs - byId[`check${CHECK_SIZES[0]}`].medianMs) / (CHECK_SIZES[2] - CHECK_SIZES[0])) * 1000)})\n` +
         `check of 1,000 resources: ${seconds(byId.check1000.medianMs)}; target: under ${seconds(TARGET_CHECK_MS)}: ${byId.check1000.medianMs <= TARGET_CHECK_MS ? 'met' : 'MISSED'}; ` +
         `GDPR pack ${seconds(byId.check1000GdprPack.medianMs)} vs cdk-nag's four packs ${seconds(byId.check1000CdkNagPacks.medianMs)} on it: ${byId.check1000GdprPack.medianMs <= byId.check1000CdkNagPacks.medianMs ? 'met' : 'MISSED'}\n` +
+        `${costSummary(costs)}\n` +
         `bench took ${seconds(performance.now() - started)}; results in ${relative(process.cwd(), RESULTS) || RESULTS}\n`,
     );
 
@@ -330,6 +336,9 @@ function main(): void {
           met: byId.check1000GdprPack.medianMs <= byId.check1000CdkNagPacks.medianMs,
         },
       },
+      monthlyCostUsd: Object.fromEntries(
+        (['production', 'development'] as const).map((p) => [p, { total: costs[p].total, target: COST_TARGETS[p], met: costs[p].total <= COST_TARGETS[p], users: costs[p].users, hours: costs[p].hours, pricesDate: costs[p].pricesDate }]),
+      ),
       referenceOverPlain: { ratio: Number(ratio.toFixed(3)), target: TARGET_RATIO, met: ratio <= TARGET_RATIO },
       cfnValidatorShareMs: { reference: Math.round(validatorShare), plain: Math.round(plainValidatorShare) },
       inProcessDetail: children.map((c) => ({

@@ -57,7 +57,7 @@ export { DpoNotification } from './breach/dpo-notification';
 export type { DpoNotificationProps } from './breach/dpo-notification';
 export { DETECTIONS, GUARDDUTY_DETECTION, INVOCATION_DETECTION } from './breach/detections';
 export type { Deployment, Detection, ExpectedInvoker } from './breach/detections';
-export { supervisoryAuthority } from './breach/authorities';
+export { supervisoryAuthority } from './config/authorities';
 export { renderBreachRunbook } from './review/breach-runbook';
 export { dpiaScreening, renderDpiaScreening } from './review/dpia-screening';
 export type { Answer as DpiaAnswer, DpiaScreening, EdpbCriterion, ScreeningResult as DpiaScreeningResult } from './review/dpia-screening';
@@ -88,3 +88,8 @@ export type { CheckOptions, CheckResult, Finding } from './check/run';
 export { InputError, loadTemplates } from './check/templates';
 export { formatHuman, formatJson, formatSarif } from './check/format';
 export type { SarifOptions } from './check/format';
+// Monthly cost of synthesized templates, from the shipped price table (gdpr-baseline cost).
+export { CostInputError, estimateCost, formatCost, HOURS_PER_MONTH, USAGE_DEFAULTS, VOLUME_ASSUMPTIONS } from './cost/estimate';
+export type { CostEstimate, CostLine, CostOptions } from './cost/estimate';
+export { PRICES } from './cost/prices';
+export type { PriceTable, RegionPrices } from './cost/prices';

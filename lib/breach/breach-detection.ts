@@ -50,6 +50,11 @@ export interface BreachDetectionProps {
   readonly subnets: ec2.SubnetSelection;
   /** Security group of the VPC's interface endpoints. */
   readonly endpointSecurityGroup: ec2.ISecurityGroup;
+  /**
+   * Where the SNS endpoint is placed, if not in every subnet of `subnets`.
+   * @default - `subnets`
+   */
+  readonly endpointSubnets?: ec2.SubnetSelection;
   /** Customer-managed key for the log groups (the trail's, the notifier's). */
   readonly logsKey: kms.IKey;
   /**
@@ -161,6 +166,7 @@ export class BreachDetection extends Construct {
       vpc: props.vpc,
       subnets: props.subnets,
       endpointSecurityGroup: props.endpointSecurityGroup,
+      ...(props.endpointSubnets ? { endpointSubnets: props.endpointSubnets } : {}),
     });
     const notifier = this.notification.notifier.function;
 

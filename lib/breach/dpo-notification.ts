@@ -31,6 +31,11 @@ export interface DpoNotificationProps {
   /** Security group of the VPC's interface endpoints (admits HTTPS from the VPC). */
   readonly endpointSecurityGroup: ec2.ISecurityGroup;
   /**
+   * Where the SNS endpoint is placed, if not in every subnet of `subnets`.
+   * @default - `subnets`
+   */
+  readonly endpointSubnets?: ec2.SubnetSelection;
+  /**
    * Where the message says the runbook is.
    * @default 'policies/breach-runbook.md in the infrastructure repository'
    */
@@ -84,7 +89,7 @@ export class DpoNotification extends Construct {
     this.endpoint = new ec2.InterfaceVpcEndpoint(this, 'SnsEndpoint', {
       vpc: props.vpc,
       service: ec2.InterfaceVpcEndpointAwsService.SNS,
-      subnets: props.subnets,
+      subnets: props.endpointSubnets ?? props.subnets,
       securityGroups: [props.endpointSecurityGroup],
       privateDnsEnabled: true,
       open: false,

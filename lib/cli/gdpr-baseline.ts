@@ -6,6 +6,7 @@ import { ToolError } from '../check/guard';
 import { checkTemplates, PACKS } from '../check/run';
 import { InputError, loadTemplates } from '../check/templates';
 import { ConfigError } from '../config/errors';
+import { CostInputError, estimateCost, formatCost, HOURS_PER_MONTH } from '../cost/estimate';
 import { loadConfigFile } from '../config/load';
 import { declaredParties } from '../config/declared';
 import { permittedRegions } from '../config/schema';
@@ -95,6 +96,26 @@ Options:
 
 ${EXIT_CODES}`,
   },
+  cost: {
+    values: ['--region', '--users', '--hours', '--format'],
+    flags: [],
+    positionals: ['path'],
+    help: `Usage: gdpr-baseline cost <path> [--region REGION] [--users N --hours H] [--format human|json]
+
+Estimates the monthly cost of a cloud assembly (cdk.out), a template file or a directory of templates,
+line by line from the synthesized resources, at the list prices shipped with the kit (lib/cost/prices.ts,
+dated; no network call). Volume-driven lines (connection hours, storage, logs) rest on assumptions,
+printed with the estimate.
+
+Options:
+  --region REGION   price as if deployed in REGION (default: where each template deploys)
+  --users N         people connected through the VPN (default: 5 in production, 2 in development)
+  --hours H         hours each is connected a month (default: 176, 8 h on 22 days)
+  --format FORMAT   human (default) or json
+  -h, --help        show this help
+
+${EXIT_CODES}`,
+  },
   schema: {
     values: ['--out'],
     flags: [],
@@ -119,6 +140,7 @@ Commands:
   policies        write the review outputs (policies, access matrix, record of processing, ...)
   sql             print the complete SQL the contact database receives, in apply order
   schema          write the JSON Schema of the configuration
+  cost <path>     estimate the monthly cost of a cloud assembly or template, at the shipped list prices
 
 Run gdpr-baseline <command> --help for the options of a command.
 
@@ -267,6 +289,27 @@ function check(io: CliIo, { values, flags, positionals }: ParsedArgs): number {
   return result.findings.length > 0 ? 1 : 0;
 }
 
+/** A count given on the command line: a whole number in [0, max]. */
+function count(command: string, name: string, value: string | undefined, max: number, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) > max) throw new UsageError(`${command}: ${name} must be ${what}, a whole number from 0 to ${max}; got ${value}`);
+  return Number(value);
+}
+
+function cost(io: CliIo, { values, positionals }: ParsedArgs): number {
+  const [path] = positionals;
+  if (!path) throw new UsageError('cost needs a path: a cdk.out directory, a template file or a directory of templates');
+  const format = values.get('--format') ?? 'human';
+  if (format !== 'human' && format !== 'json') throw new UsageError(`cost: --format must be one of human, json; got ${format}`);
+  const region = values.get('--region');
+  if (region && !REGION.test(region)) throw new UsageError(`cost: --region must be a region, such as eu-west-3; got ${region}`);
+  const users = count('cost', '--users', values.get('--users'), 10_000, 'the number of people connected');
+  const hours = count('cost', '--hours', values.get('--hours'), HOURS_PER_MONTH, 'the hours each is connected a month');
+  const estimate = estimateCost(loadTemplates(path, region), { region, users, hours });
+  io.out(format === 'json' ? `${JSON.stringify(estimate, null, 2)}\n` : formatCost(estimate));
+  return 0;
+}
+
 /** Marks a directory written by `policies` (its index), so a rewrite never deletes anything else. */
 const REVIEW_INDEX = 'README.md';
 const REVIEW_INDEX_HEADING = '# Review outputs\n';
@@ -341,6 +384,8 @@ export function runCli(argv: string[], io: CliIo = PROCESS_IO): number {
       }
       case 'check':
         return check(io, parsed);
+      case 'cost':
+        return cost(io, parsed);
       case 'sql': {
         const config = loadConfigFile(parsed.values.get('--config') ?? DEFAULT_CONFIG);
         io.out(renderDatabaseSql(databaseSql(Catalog.fromConfig(config))));
@@ -363,7 +408,7 @@ export function runCli(argv: string[], io: CliIo = PROCESS_IO): number {
       io.err(`gdpr-baseline: policies: the configuration synthesizes with unacknowledged findings (reported above); fix or acknowledge them, then run it again\n`);
       return 1;
     }
-    if (err instanceof ConfigError || err instanceof UsageError || err instanceof InputError || err instanceof ToolError || err instanceof DateInputError) {
+    if (err instanceof ConfigError || err instanceof UsageError || err instanceof InputError || err instanceof ToolError || err instanceof DateInputError || err instanceof CostInputError) {
       io.err(`gdpr-baseline: ${err.message}\n`);
       return 2;
     }

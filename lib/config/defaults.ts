@@ -46,3 +46,46 @@ export const BACKUP_CONSTRUCT_DEFAULTS = {
 export const RECORD_DEFAULTS = {
   awsDataProcessingAddendum: 'AWS GDPR Data Processing Addendum, incorporated in the AWS Service Terms',
 } as const;
+
+/** The deployment profiles (`environment.profile`). */
+export const PROFILES = ['production', 'development'] as const;
+export type Profile = (typeof PROFILES)[number];
+
+/** The environment defaults (README, "Profiles"). */
+export const ENVIRONMENT_DEFAULTS = { profile: 'production' as Profile, productionAccounts: [] as string[] } as const;
+
+/**
+ * What each profile deploys where the two differ, in one place (README,
+ * "Profiles"). Every privacy control is the same in both; development drops
+ * redundancy only: one Client VPN association, one database instance that
+ * pauses when idle, the interface endpoints in one zone, and log groups kept
+ * 180 days instead of a year.
+ *
+ * Why 180 days is allowed for development: a development deployment holds no
+ * real contact (its configuration refuses every production account), so its
+ * logs trace access to test data only; 6 months is still the lower bound the
+ * CNIL recommends for access logs (délibération n° 2021-122, logging
+ * recommendation), kept so that an intrusion into the development account
+ * can be investigated. The audit trail bucket keeps `breach.trailRetentionDays`
+ * in both profiles.
+ */
+export const PROFILE_SETTINGS = {
+  production: {
+    /** Where the Client VPN associations and the interface endpoints are (each is an hourly charge per zone). */
+    redundantZones: 'every configured zone',
+    /** A reader instance in another zone that takes over when the writer fails. */
+    databaseReader: true,
+    /** Minimum Aurora capacity when `database.minCapacity` is left out. */
+    minCapacity: DATABASE_DEFAULTS.minCapacity,
+    /** Retention of the kit's flow, VPN connection and PostgreSQL log groups, in days. */
+    logRetentionDays: 365,
+  },
+  development: {
+    redundantZones: 'the first configured zone',
+    databaseReader: false,
+    minCapacity: 0,
+    /** A database at 0 ACU pauses after this many idle minutes (AWS allows 5 to 1440). */
+    autoPauseMinutes: 10,
+    logRetentionDays: 180,
+  },
+} as const;

@@ -8,7 +8,7 @@ import {
 } from '../residency/regions';
 import { PREFIX_LIST_ID_PATTERN, s3PrefixListLookupCommand, shippedS3PrefixListId } from '../residency/s3-prefix-lists';
 import { cidrsOverlap, isPrivateCidr, parseCidr } from './cidr';
-import { BACKUP_DEFAULTS, BREACH_DEFAULTS, DATABASE_DEFAULTS, RECORD_DEFAULTS, RETENTION_DEFAULTS } from './defaults';
+import { BACKUP_DEFAULTS, BREACH_DEFAULTS, DATABASE_DEFAULTS, ENVIRONMENT_DEFAULTS, PROFILES, RECORD_DEFAULTS, RETENTION_DEFAULTS } from './defaults';
 import { backupChecks, backupSchema, longestRetentionDays } from './sections/backup';
 import { breachSchema } from './sections/breach';
 import { dpiaChecks, dpiaSchema } from './sections/dpia';
@@ -16,15 +16,17 @@ import { categorySchema, consentPurposeSchema, explicitConsentChecks, roleSchema
 import { accountId, acmCertificateArn, cidr, list, type Problem, regionName, samlProviderArn, str } from './sections/common';
 import { externalProcessorSchema, jointControllerSchema, organisationContact, recordChecks, recordSchema, representativeSchema } from './sections/record';
 import { landingZoneChecks, landingZoneSchema } from './sections/landing-zone';
+import { developmentChecks } from './sections/environment';
 import { lifecycleChecks, notesCheckSchema, retentionSchema } from './sections/retention';
 import { subcontractorChecks, subcontractorSchema, TRANSFER_MECHANISMS } from './sections/subcontractors';
 
 // The defaults live in ./defaults (the constructs read them too); exported here as before.
-export { BACKUP_DEFAULTS, BREACH_DEFAULTS, DATABASE_DEFAULTS, RECORD_DEFAULTS, RETENTION_DEFAULTS } from './defaults';
+export { BACKUP_DEFAULTS, BREACH_DEFAULTS, DATABASE_DEFAULTS, ENVIRONMENT_DEFAULTS, PROFILE_SETTINGS, PROFILES, RECORD_DEFAULTS, RETENTION_DEFAULTS } from './defaults';
 // The sections' constants, exported here as before.
 export { ERASURE_JOURNAL_RETENTION_DAYS } from './sections/backup';
 export { LEGAL_BASES, SPECIAL_CATEGORY_CONDITIONS } from './sections/catalog';
 export { PURGE_DATABASE_USER } from './sections/retention';
+export { databaseMinCapacity } from './sections/environment';
 export { TRANSFER_MECHANISMS } from './sections/subcontractors';
 
 /**
@@ -52,7 +54,19 @@ const configObject = z
         jointControllers: z.array(jointControllerSchema).default([]),
       })
       .strict(),
-    environment: z.object({ account: accountId, region: regionName }).strict(),
+    environment: z
+      .object({
+        account: accountId,
+        region: regionName,
+        /**
+         * production (default) or development: development keeps every privacy control and drops
+         * redundancy (README, "Profiles"); it must never hold production contacts.
+         */
+        profile: z.enum(PROFILES).default(ENVIRONMENT_DEFAULTS.profile),
+        /** The accounts that hold real contacts; a development configuration lists them and may name none of them. */
+        productionAccounts: z.array(accountId).default([...ENVIRONMENT_DEFAULTS.productionAccounts]),
+      })
+      .strict(),
     residency: z
       .object({
         allowedRegions: z.array(regionName).min(1).default([...DEFAULT_ALLOWED_REGIONS]),
@@ -97,12 +111,13 @@ const configObject = z
       .strict(),
     database: z
       .object({
-        minCapacity: z.number().min(0).max(256).multipleOf(0.5).default(DATABASE_DEFAULTS.minCapacity),
+        /** Left out: 0.5 in production, 0 in development (the database pauses when idle); see databaseMinCapacity. */
+        minCapacity: z.number().min(0).max(256).multipleOf(0.5).optional(),
         maxCapacity: z.number().min(1).max(256).multipleOf(0.5).default(DATABASE_DEFAULTS.maxCapacity),
         backupRetentionDays: z.number().int().min(1).max(35).default(DATABASE_DEFAULTS.backupRetentionDays),
       })
       .strict()
-      .default({ ...DATABASE_DEFAULTS }),
+      .default({ maxCapacity: DATABASE_DEFAULTS.maxCapacity, backupRetentionDays: DATABASE_DEFAULTS.backupRetentionDays }),
     backup: backupSchema.default({
       schedule: BACKUP_DEFAULTS.schedule,
       retentionDays: BACKUP_DEFAULTS.retentionDays,
@@ -262,6 +277,9 @@ function crossFieldChecks(value: unknown, ctx: z.RefinementCtx, now: (() => Date
       problem(path, `the certificate must be in the stack region ${region}, not ${arnRegion}; import it into ACM there`);
     }
   }
+
+  // Profile: a development deployment never holds production contacts.
+  developmentChecks(cfg, problem);
 
   // Database.
   const db = cfg.database ?? {};

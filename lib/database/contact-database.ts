@@ -76,6 +76,20 @@ export interface ContactDatabaseProps {
    */
   readonly minCapacity?: number;
   /**
+   * With `minCapacity` 0, how long the database stays idle before it pauses
+   * (5 minutes to 24 hours); it resumes on the next connection.
+   * @default - Aurora's own (5 minutes)
+   */
+  readonly autoPause?: Duration;
+  /**
+   * A reader instance in another zone that takes over when the writer fails.
+   * Without it the cluster has one instance (development): a zone failure
+   * stops the database until Aurora recreates the instance; no data is lost
+   * (storage is replicated across three zones whatever the instance count).
+   * @default true
+   */
+  readonly reader?: boolean;
+  /**
    * Maximum Aurora capacity units.
    * @default 4
    */
@@ -94,7 +108,7 @@ export interface ContactDatabaseProps {
 
 /**
  * The single source of truth for contact data: one Aurora PostgreSQL 16
- * Serverless v2 cluster (a writer and a reader in another zone) in isolated
+ * Serverless v2 cluster (a writer and, unless `reader` is false, a reader in another zone) in isolated
  * subnets, encrypted with its own customer-managed key, IAM database
  * authentication, TLS forced, connections and every read and write (pgaudit,
  * with the database user) logged to an encrypted log group,
@@ -182,6 +196,7 @@ export class ContactDatabase extends Construct implements IContactDatabase {
       backup: { retention: props.backupRetention ?? Duration.days(DATABASE_DEFAULTS.backupRetentionDays) },
       serverlessV2MinCapacity: minCapacity,
       serverlessV2MaxCapacity: maxCapacity,
+      ...(minCapacity === 0 && props.autoPause ? { serverlessV2AutoPauseDuration: props.autoPause } : {}),
       monitoringInterval: Duration.seconds(60),
       enablePerformanceInsights: true,
       performanceInsightEncryptionKey: this.encryptionKey,
@@ -191,15 +206,18 @@ export class ContactDatabase extends Construct implements IContactDatabase {
         publiclyAccessible: false,
         autoMinorVersionUpgrade: true,
       }),
-      readers: [
-        rds.ClusterInstance.serverlessV2('Reader', {
-        enablePerformanceInsights: true,
-        performanceInsightEncryptionKey: this.encryptionKey,
-          publiclyAccessible: false,
-          autoMinorVersionUpgrade: true,
-          scaleWithWriter: true,
-        }),
-      ],
+      readers:
+        (props.reader ?? true)
+          ? [
+              rds.ClusterInstance.serverlessV2('Reader', {
+                enablePerformanceInsights: true,
+                performanceInsightEncryptionKey: this.encryptionKey,
+                publiclyAccessible: false,
+                autoMinorVersionUpgrade: true,
+                scaleWithWriter: true,
+              }),
+            ]
+          : [],
     });
     this.cluster.node.addDependency(this.logGroup);
 

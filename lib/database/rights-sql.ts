@@ -1,4 +1,4 @@
-import { supervisoryAuthority } from '../breach/authorities';
+import { supervisoryAuthority } from '../config/authorities';
 import type { AccessRole, Catalog } from '../catalog/catalog';
 import { doBlock, lit, q } from './login-role';
 

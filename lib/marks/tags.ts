@@ -30,3 +30,6 @@ export const EXPIRES_TAG = 'gdpr:expires';
 export const PROCESSOR_LOCATION_METADATA = 'gdpr:processor-location';
 /** Resource metadata on a processor's role: the art. 45-46 transfer mechanism, `<type>: <reference>`. */
 export const TRANSFER_MECHANISM_METADATA = 'gdpr:transfer-mechanism';
+
+/** Template metadata of a stack deployed with `environment.profile: development` (absent in production): `gdpr-baseline cost` reads it. */
+export const PROFILE_METADATA = 'gdpr:profile';

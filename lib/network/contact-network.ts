@@ -42,6 +42,13 @@ export interface ContactNetworkProps {
    */
   readonly flowLogRetention?: logs.RetentionDays;
   /**
+   * The zones of the interface endpoints (each endpoint is charged per zone).
+   * Fewer zones than the VPC's: functions in another zone reach the endpoints
+   * across zones, and lose them if that zone fails (development).
+   * @default - every zone of the VPC
+   */
+  readonly endpointAvailabilityZones?: string[];
+  /**
    * Id of the region's S3 prefix list (`com.amazonaws.<region>.s3`): the only
    * addresses besides the interface endpoints the kit's functions may reach on 443.
    * @default - the id shipped with the kit for the stack region (lib/residency/s3-prefix-lists.ts); required where none is shipped
@@ -79,6 +86,8 @@ export class ContactNetwork extends Construct {
   public readonly s3Endpoint: ec2.GatewayVpcEndpoint;
   /** The interface endpoints, each limited to the account's own principals and resources. */
   public readonly interfaceEndpoints: Record<'secretsmanager' | 'kms' | 'ec2', ec2.InterfaceVpcEndpoint>;
+  /** Where the interface endpoints are: the access subnets of `endpointAvailabilityZones`. */
+  public readonly endpointSubnets: ec2.SubnetSelection;
   /** The region's S3 prefix list id the functions' security groups allow. */
   public readonly s3PrefixListId: string;
 
@@ -131,13 +140,14 @@ export class ContactNetwork extends Construct {
     this.endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(props.vpcCidr), ec2.Port.tcp(443), 'HTTPS from the VPC');
 
     const accessSubnets = { subnetGroupName: ACCESS_SUBNETS };
+    this.endpointSubnets = props.endpointAvailabilityZones ? { subnetGroupName: ACCESS_SUBNETS, availabilityZones: props.endpointAvailabilityZones } : accessSubnets;
     this.s3Endpoint = this.vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3 });
     this.s3Endpoint.addToPolicy(ownAccountStatement(this.s3Endpoint, 's3', [...ENDPOINT_ACTIONS.s3]));
     this.s3Endpoint.addToPolicy(cloudFormationResponseStatement(this.s3Endpoint));
     const interfaceEndpoint = (endpointId: string, service: ec2.InterfaceVpcEndpointAwsService, actions: 'secretsmanager' | 'kms' | 'ec2') => {
       const endpoint = this.vpc.addInterfaceEndpoint(endpointId, {
         service,
-        subnets: accessSubnets,
+        subnets: this.endpointSubnets,
         securityGroups: [this.endpointSecurityGroup],
         privateDnsEnabled: true,
         open: false,

@@ -1,4 +1,4 @@
-import { authorityShortName, authorityShortNameFr, supervisoryAuthority } from '../breach/authorities';
+import { authorityShortName, authorityShortNameFr, supervisoryAuthority } from '../config/authorities';
 import type { Catalog } from '../catalog/catalog';
 import type { BaselineConfig } from '../config/schema';
 import { loadMigrations, Migration } from '../database/migrations';

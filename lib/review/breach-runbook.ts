@@ -1,4 +1,4 @@
-import { authorityFrAfterA, authorityShortName, authorityShortNameFr, supervisoryAuthority } from '../breach/authorities';
+import { authorityFrAfterA, authorityShortName, authorityShortNameFr, supervisoryAuthority } from '../config/authorities';
 import { DETECTIONS, EXPORT_VOLUME_DETECTION, GUARDDUTY_DETECTION, INVOCATION_DETECTION } from '../breach/detections';
 import type { Catalog, DataCategory } from '../catalog/catalog';
 import type { BaselineConfig } from '../config/schema';

@@ -12,6 +12,7 @@ import { renderBreachRunbook } from './breach-runbook';
 import { dpiaDraft, renderDpiaDraft } from './dpia';
 import { dpiaScreening, renderDpiaScreening } from './dpia-screening';
 import { policyDocuments, SynthesizedStack } from './policies';
+import { developmentRecord, renderDevelopmentRecord } from './development-record';
 import { recordOfProcessing, renderRecordOfProcessing } from './record-of-processing';
 
 /** A generated file of the repository: where it goes and what it holds. */
@@ -27,6 +28,22 @@ export function schemaFile(repoRoot: string): GeneratedFile {
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
+/** The record of processing (art. 30); a development deployment is not a processing activity: its record says so, and lists nothing. */
+function recordFiles(config: BaselineConfig, catalog: Catalog, stacks: readonly SynthesizedStack[]): GeneratedFile[] {
+  if (config.environment.profile === 'development') {
+    const record = developmentRecord(config);
+    return [
+      { path: 'record-of-processing.md', content: renderDevelopmentRecord(record) },
+      { path: 'record-of-processing.json', content: json(record) },
+    ];
+  }
+  const record = recordOfProcessing(config, catalog, stacks);
+  return [
+    { path: 'record-of-processing.md', content: renderRecordOfProcessing(record) },
+    { path: 'record-of-processing.json', content: json(record) },
+  ];
+}
+
 /**
  * Everything under policies/, paths relative to it: every policy document the
  * synthesized stacks hold, the access matrix computed from them, the record
@@ -36,15 +53,13 @@ const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 export function reviewFiles(config: BaselineConfig, catalog: Catalog, stacks: readonly SynthesizedStack[]): GeneratedFile[] {
   const documents = policyDocuments(stacks);
   const matrix = accessMatrix(stacks, loadMigrations());
-  const record = recordOfProcessing(config, catalog, stacks);
   const screening = dpiaScreening(config, catalog);
   const migrations = loadMigrations();
   const files: GeneratedFile[] = [
     { path: 'RULES.md', content: renderRulesMarkdown() },
     { path: 'access-matrix.md', content: renderAccessMatrix(matrix) },
     { path: 'access-matrix.json', content: json(matrix) },
-    { path: 'record-of-processing.md', content: renderRecordOfProcessing(record) },
-    { path: 'record-of-processing.json', content: json(record) },
+    ...recordFiles(config, catalog, stacks),
     { path: 'organisation-scp.json', content: json(organisationScp(permittedRegions(config))) },
     { path: 'breach-runbook.md', content: renderBreachRunbook(config, catalog) },
     { path: 'dpia-screening.md', content: renderDpiaScreening(screening) },

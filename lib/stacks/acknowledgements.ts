@@ -25,7 +25,8 @@ export function acknowledgeBaselineFindings(stack: ContactBaselineStack): void {
     );
   }
 
-  for (const instance of ['Writer', 'Reader']) {
+  // The development profile has no reader.
+  for (const instance of ['Writer', 'Reader'].filter((id) => stack.database.cluster.node.tryFindChild(id) !== undefined)) {
     for (const pack of BACKUP_PLAN_PACKS) {
       acknowledge(
         child(stack.database.cluster, instance),

@@ -1,18 +1,21 @@
-import { Duration, Stack, StackProps } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { AccessRoles } from '../access/access-roles';
 import { BackupAccountStack } from '../backup/backup-account-stack';
 import { contactBackupSettings } from '../backup/backup-settings';
 import { ContactBackup } from '../backup/contact-backup';
-import { authorityShortName } from '../breach/authorities';
+import { authorityShortName } from '../config/authorities';
 import { BreachDetection } from '../breach/breach-detection';
 import { Catalog } from '../catalog/catalog';
-import type { BaselineConfig } from '../config/schema';
+import { PROFILE_SETTINGS } from '../config/defaults';
+import { type BaselineConfig, databaseMinCapacity } from '../config/schema';
 import { ContactDatabase } from '../database/contact-database';
 import { SchemaMigrations } from '../database/schema-migrations';
 import { CustomerManagedKey } from '../keys/customer-managed-key';
+import { PROFILE_METADATA } from '../marks/tags';
 import { RetentionPurge } from '../lifecycle/retention-purge';
 import { ContactNetwork } from '../network/contact-network';
 import { VpnAccess } from '../network/vpn-access';
@@ -73,6 +76,11 @@ export class ContactBaselineStack extends Stack {
     this.zones =
       existingNetwork?.databaseSubnets.map((s) => s.availabilityZone) ?? config.network.availabilityZones ?? [`${config.environment.region}a`, `${config.environment.region}b`];
     this.catalog = Catalog.fromConfig(config);
+    // Development drops redundancy only (README, "Profiles"): every privacy control below is the same.
+    const development = config.environment.profile === 'development';
+    const profile = PROFILE_SETTINGS[config.environment.profile];
+    const logRetention = profile.logRetentionDays as logs.RetentionDays;
+    const oneZone = development ? [this.zones[0]] : undefined;
 
     this.logsKey = new CustomerManagedKey(this, 'LogsKey', {
       description: 'CloudWatch log groups of the contact baseline (flow, VPN and database logs)',
@@ -95,15 +103,20 @@ export class ContactBaselineStack extends Stack {
       logsKey: this.logsKey,
       s3PrefixListId: config.network.s3PrefixListId,
       existingVpc: existingNetwork,
+      flowLogRetention: logRetention,
+      ...(oneZone ? { endpointAvailabilityZones: oneZone } : {}),
     });
 
     this.database = new ContactDatabase(this, 'ContactDatabase', {
       vpc: this.network.vpc,
       subnets: this.network.databaseSubnets,
       logsKey: this.logsKey,
-      minCapacity: config.database.minCapacity,
+      minCapacity: databaseMinCapacity(config),
       maxCapacity: config.database.maxCapacity,
       backupRetention: Duration.days(config.database.backupRetentionDays),
+      reader: profile.databaseReader,
+      logRetention,
+      ...(development ? { autoPause: Duration.minutes(PROFILE_SETTINGS.development.autoPauseMinutes) } : {}),
     });
 
     const auth = config.vpn.authentication;
@@ -117,11 +130,12 @@ export class ContactBaselineStack extends Stack {
       groups: this.catalog.roles
         .filter((role) => role.vpnGroupId !== undefined)
         .map((role) => ({ groupId: role.vpnGroupId as string, name: role.name })),
-      associationSubnets: this.network.accessSubnets,
+      associationSubnets: oneZone ? { ...this.network.accessSubnets, availabilityZones: oneZone } : this.network.accessSubnets,
       databaseSubnets: this.network.databaseSubnets,
       logsKey: this.logsKey,
       sessionTimeoutHours: config.vpn.sessionTimeoutHours,
       loginBanner: config.vpn.loginBanner,
+      connectionLogRetention: logRetention,
     });
     this.database.allowConnectionsFrom(this.vpn.securityGroup, 'PostgreSQL from Client VPN users');
 
@@ -171,6 +185,7 @@ export class ContactBaselineStack extends Stack {
       vpc: this.network.vpc,
       subnets: this.network.accessSubnets,
       endpointSecurityGroup: this.network.endpointSecurityGroup,
+      endpointSubnets: this.network.endpointSubnets,
       logsKey: this.logsKey,
       guardDuty: config.breach.guardDuty,
       exportThresholdMegabytesPerHour: config.breach.exportAlarm.megabytesPerHour,
@@ -200,6 +215,15 @@ export class ContactBaselineStack extends Stack {
     acknowledgeBaselineFindings(this);
     if (config.landingZone.organisationTrail) acknowledgeOrganisationTrail(this, config.landingZone.organisationTrail);
     if (existingNetwork) acknowledgeExistingNetwork(this, existingNetwork);
+
+    if (development) {
+      this.templateOptions.metadata = { ...this.templateOptions.metadata, [PROFILE_METADATA]: 'development' };
+      Annotations.of(this).addInfo(
+        `Development profile: every privacy control is kept; dropped for cost: Client VPN associations and interface endpoints outside ${this.zones[0]}, ` +
+          `the database reader (one instance, pausing after ${PROFILE_SETTINGS.development.autoPauseMinutes} idle minutes at 0 ACU), log groups kept 180 days instead of 365. ` +
+          'Never load production contacts here (README, "Profiles").',
+      );
+    }
 
     // The copy action names the backup account's vault: that vault must exist, or every copy fails silently.
     if (config.backup.copyTarget) {

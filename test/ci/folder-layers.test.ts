@@ -31,6 +31,7 @@ const LAYERS: readonly string[] = [
   'access',
   'nag', // the rule packs: read the template, import no construct
   'check', // gdpr-baseline check over synthesized templates
+  'cost', // gdpr-baseline cost: a monthly estimate of synthesized templates from the shipped price table
   'stacks',
   'review', // the review outputs of a synthesized app
   'cli',

@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { CONTACT_BACKUP_DEFAULTS } from '../../lib/backup/defaults';
 import { parseConfig } from '../../lib/config/load';
 import { AIR_GAPPED_MIN_RETENTION_DAYS, BACKUP_DEFAULTS, DATABASE_DEFAULTS } from '../../lib/config/defaults';
+import { databaseMinCapacity } from '../../lib/config/schema';
 import { ContactDatabase } from '../../lib/database/contact-database';
 import { defaultConfigInput } from '../helpers/reference';
 
@@ -32,8 +33,8 @@ describe('defaults: the configuration and the constructs read the same values', 
     template = Template.fromStack(stack);
   });
 
-  test('database: the defaults the schema applies are DATABASE_DEFAULTS', () => {
-    expect(parsed.database).toEqual(DATABASE_DEFAULTS);
+  test('database: the defaults the schema applies are DATABASE_DEFAULTS (the minimum capacity through the production profile)', () => {
+    expect({ ...parsed.database, minCapacity: databaseMinCapacity(parsed) }).toEqual(DATABASE_DEFAULTS);
   });
 
   test('ContactDatabase without props: the same capacity and point-in-time window', () => {

@@ -6,6 +6,7 @@ import { loadConfigFile } from '../../lib/config/load';
 import { declaredParties } from '../../lib/config/declared';
 import { type BaselineConfig, permittedRegions } from '../../lib/config/schema';
 import { ContactBaselineStack } from '../../lib/stacks/contact-baseline-stack';
+import { keptReferenceTemplateJson } from './reference-assembly';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 export const DEFAULT_CONFIG_PATH = join(REPO_ROOT, 'lib', 'config', 'default.json');
@@ -29,8 +30,20 @@ export function referenceStack(config: BaselineConfig = defaultConfig()): Contac
   return new ContactBaselineStack(app, 'GdprContactBaseline', { config });
 }
 
-/** Builds and synthesizes the reference stack: call once per test file, in beforeAll. */
+/**
+ * Builds and synthesizes the reference stack: call once per test file, in beforeAll.
+ * With the default configuration the template is the one the global setup synthesized for this
+ * run, every check registered (test/helpers/reference-assembly.ts; identical, as
+ * test/stacks/reference-assembly.test.ts proves), and the stack is built but not synthesized again;
+ * without it, or with a `config`, the stack is synthesized here. Either way a finding of any pack fails.
+ */
 export function referenceTemplate(config?: BaselineConfig): { stack: ContactBaselineStack; template: Template } {
   const stack = referenceStack(config);
-  return { stack, template: Template.fromStack(stack) };
+  const kept = config === undefined ? keptReferenceTemplateJson() : undefined;
+  return { stack, template: kept ? Template.fromJSON(kept) : Template.fromStack(stack) };
+}
+
+/** Synthesizes the reference app as `referenceTemplate()` does (every check registered) and returns its cloud assembly's directory. */
+export function synthesizeReference(): string {
+  return (referenceStack().node.root as App).synth().directory;
 }

@@ -24,7 +24,9 @@ export const REFERENCE_ASSEMBLY_ENV = 'GDPR_TEST_REFERENCE_ASSEMBLY';
 export const REFERENCE_STACK_NAME = 'GdprContactBaseline';
 
 const REPO_ROOT = join(__dirname, '..', '..');
-const READY = '.gdpr-reference-ready';
+/** The file that says an assembly directory is complete (it is renamed into place with it). */
+export const READY_MARKER = '.gdpr-reference-ready';
+const READY = READY_MARKER;
 /** Environment variables aws-cdk-lib reads when an app is built or synthesized. */
 const CDK_ENV = ['CDK_VALIDATION', 'CDK_CONTEXT_JSON', 'CDK_DEBUG', 'CDK_DISABLE_STACK_TRACE', 'CDK_OUTDIR', 'CDK_DEFAULT_ACCOUNT', 'CDK_DEFAULT_REGION', 'JSII_DEPRECATED'];
 
@@ -67,9 +69,21 @@ export function ensureReferenceAssembly(env: NodeJS.ProcessEnv = process.env): s
   const work = mkdtempSync(join(tmpdir(), 'gdpr-reference-assembly-'));
   try {
     // Loaded here, not at the top: a suite that finds the assembly made never loads aws-cdk-lib in the parent process.
+    // The stack traces CDK records (where each construct was created, where a finding was
+    // acknowledged) name the TypeScript lines, as in the workers, where jest maps them: swc's inline
+    // source maps, read by Node for the modules loaded from here on.
+    process.setSourceMapsEnabled(true);
+    // And as many frames as a worker records (jest-runner's limit).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 100;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { synthesizeReference } = require('./reference') as typeof import('./reference');
-    const directory = synthesizeReference();
+    let directory: string;
+    try {
+      directory = synthesizeReference();
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
     const out = join(work, 'assembly');
     cpSync(directory, out, { recursive: true });
     writeFileSync(join(out, READY), '');

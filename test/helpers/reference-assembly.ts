@@ -13,7 +13,7 @@
 // before, and the failure shows in the test that needs the template. test/stacks/reference-assembly.test.ts
 // proves the kept assembly is what a fresh synthesis gives.
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
@@ -56,6 +56,28 @@ export function referenceAssemblyKey(env: NodeJS.ProcessEnv = process.env, day =
   return hash.digest('hex').slice(0, 24);
 }
 
+const PREFIX = 'gdpr-reference-assembly-';
+const SUFFIX = `-${process.getuid?.() ?? 'u'}`;
+/** A kept assembly no suite used for a day is deleted (each change under lib/ makes a new one of about 4 MB). */
+const UNUSED_MS = 24 * 3600_000;
+
+function touch(file: string): void {
+  const now = new Date();
+  utimesSync(file, now, now);
+}
+
+function pruneOld(): void {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith(PREFIX) || !name.endsWith(SUFFIX)) continue;
+    const dir = join(tmpdir(), name);
+    try {
+      if (Date.now() - statSync(join(dir, READY)).mtimeMs > UNUSED_MS) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Half made by a suite running now, or already gone: not ours to delete.
+    }
+  }
+}
+
 /**
  * The directory of the reference app's cloud assembly for the current sources, synthesized now
  * if no suite made it yet. `undefined` when it cannot be kept: the clock is faked (FAKE_DATE is
@@ -64,9 +86,13 @@ export function referenceAssemblyKey(env: NodeJS.ProcessEnv = process.env, day =
  */
 export function ensureReferenceAssembly(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.FAKE_DATE) return undefined;
-  const dir = join(tmpdir(), `gdpr-reference-assembly-${referenceAssemblyKey(env)}-${process.getuid?.() ?? 'u'}`);
-  if (existsSync(join(dir, READY))) return dir;
-  const work = mkdtempSync(join(tmpdir(), 'gdpr-reference-assembly-'));
+  const dir = join(tmpdir(), `${PREFIX}${referenceAssemblyKey(env)}${SUFFIX}`);
+  if (existsSync(join(dir, READY))) {
+    touch(join(dir, READY));
+    return dir;
+  }
+  pruneOld();
+  const work = mkdtempSync(join(tmpdir(), 'gdpr-reference-work-'));
   try {
     // Loaded here, not at the top: a suite that finds the assembly made never loads aws-cdk-lib in the parent process.
     // The stack traces CDK records (where each construct was created, where a finding was

@@ -7,13 +7,16 @@
 import './setup-env'; // the workers' environment (CDK_VALIDATION), for the synthesis below
 import { ensureBundles } from '../../lib/runtime/build';
 import { ensurePgTemplate, PG_TEMPLATE_ENV } from './pg-template';
-import { ensureReferenceAssembly, REFERENCE_ASSEMBLY_ENV } from './reference-assembly';
+import { ensureReferenceAssembly, REFERENCE_ASSEMBLY_ENV, REFERENCE_ASSEMBLY_ERROR_ENV } from './reference-assembly';
 
 export default async function globalSetup(): Promise<void> {
   await ensureBundles();
   // Workers are started after the global setup and inherit its environment.
   process.env[PG_TEMPLATE_ENV] = ensurePgTemplate();
-  const assembly = ensureReferenceAssembly();
+  delete process.env[REFERENCE_ASSEMBLY_ERROR_ENV];
+  const assembly = ensureReferenceAssembly(process.env, (err) => {
+    process.env[REFERENCE_ASSEMBLY_ERROR_ENV] = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+  });
   if (assembly) process.env[REFERENCE_ASSEMBLY_ENV] = assembly;
   else delete process.env[REFERENCE_ASSEMBLY_ENV];
 }

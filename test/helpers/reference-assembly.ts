@@ -19,6 +19,8 @@ import { join, relative } from 'node:path';
 
 /** Environment variable through which jest's workers find the reference assembly made by the global setup. */
 export const REFERENCE_ASSEMBLY_ENV = 'GDPR_TEST_REFERENCE_ASSEMBLY';
+/** Set instead when the global setup's synthesis failed: its first line, for the test that proves the assembly is kept. */
+export const REFERENCE_ASSEMBLY_ERROR_ENV = 'GDPR_TEST_REFERENCE_ASSEMBLY_ERROR';
 
 /** The reference stack's name (bin/app.ts, test/helpers/reference.ts) and so its template's file name. */
 export const REFERENCE_STACK_NAME = 'GdprContactBaseline';
@@ -84,7 +86,7 @@ function pruneOld(): void {
  * applied in the workers only, not in the process that runs the global setup) or the synthesis
  * failed (a finding: the tests that synthesize for themselves report it).
  */
-export function ensureReferenceAssembly(env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function ensureReferenceAssembly(env: NodeJS.ProcessEnv = process.env, onError: (err: unknown) => void = () => {}): string | undefined {
   if (env.FAKE_DATE) return undefined;
   const dir = join(tmpdir(), `${PREFIX}${referenceAssemblyKey(env)}${SUFFIX}`);
   if (existsSync(join(dir, READY))) {
@@ -120,7 +122,8 @@ export function ensureReferenceAssembly(env: NodeJS.ProcessEnv = process.env): s
       if (!existsSync(join(dir, READY))) return undefined;
     }
     return dir;
-  } catch {
+  } catch (err) {
+    onError(err);
     return undefined;
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -86,6 +86,14 @@ interface Options {
   guard: boolean;
 }
 
+/** Where the command writes: the process's streams, or a test's strings. */
+export interface GuardIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const PROCESS_IO: GuardIo = { out: (t) => void process.stdout.write(t), err: (t) => void process.stderr.write(t) };
+
 function parseArgs(argv: string[]): Options {
   const options: Options = { out: join(REPO_ROOT, 'cdk.out'), lint: true, guard: true };
   for (let i = 0; i < argv.length; i++) {
@@ -106,8 +114,8 @@ function parseArgs(argv: string[]): Options {
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-function main(): number {
-  const options = parseArgs(process.argv.slice(2));
+function main(argv: string[], io: GuardIo): number {
+  const options = parseArgs(argv);
   const templates = findTemplates(options.out);
   const shown = templates.map((t) => relative(process.cwd(), t) || t);
   let failed = false;
@@ -119,10 +127,10 @@ function main(): number {
     const warnings = findings.filter((f) => f.level === 'Warning');
     const infos = findings.filter((f) => f.level === 'Informational');
     for (const f of [...errors, ...warnings, ...infos]) {
-      process.stdout.write(`  ${f.level.padEnd(13)} ${f.rule}  ${f.template}${f.line ? `:${f.line}` : ''}  ${f.path}\n      ${f.message}\n`);
+      io.out(`  ${f.level.padEnd(13)} ${f.rule}  ${f.template}${f.line ? `:${f.line}` : ''}  ${f.path}\n      ${f.message}\n`);
     }
     const ignored = Object.keys(CFN_LINT_IGNORED).join(', ');
-    process.stdout.write(
+    io.out(
       `cfn-lint ${version}: ${plural(templates.length, 'template')}, ${plural(errors.length, 'error')}, ${plural(warnings.length, 'warning')}` +
         `${infos.length ? `, ${infos.length} informational (not failing)` : ''} (ignored: ${ignored})\n`,
     );
@@ -134,12 +142,12 @@ function main(): number {
     const rules = countRuleFiles(CONTROL_TOWER_RULES);
     const findings = guardTemplates(binary, CONTROL_TOWER_RULES, shown);
     for (const f of findings) {
-      process.stdout.write(
+      io.out(
         `  FAIL ${f.controls.join(', ') || f.rule} (${f.rule})  ${f.template}  resources: ${f.resources.join(', ') || '(none named)'}\n` +
           (f.requirement ? `      ${f.requirement}\n` : ''),
       );
     }
-    process.stdout.write(
+    io.out(
       `cfn-guard ${guardVersion(binary)}: ${rules} Control Tower rules, ${plural(templates.length, 'template')}, ${plural(findings.length, 'failure')}\n`,
     );
     failed ||= findings.length > 0;
@@ -148,15 +156,21 @@ function main(): number {
   return failed ? 1 : 0;
 }
 
-if (require.main === module) {
+/**
+ * The command, with its arguments and streams given (a test runs it in its own process): the exit
+ * code, 2 with one line on `io.err` for a usage problem or a missing or broken tool. Any other
+ * error is thrown, as a bug.
+ */
+export function runGuard(argv: string[], io: GuardIo = PROCESS_IO): number {
   try {
-    process.exitCode = main();
+    return main(argv, io);
   } catch (err) {
     if (err instanceof UsageError || err instanceof ToolError) {
-      process.stderr.write(`check:templates: ${err.message}\n`);
-      process.exitCode = 2;
-    } else {
-      throw err;
+      io.err(`check:templates: ${err.message}\n`);
+      return 2;
     }
+    throw err;
   }
 }
+
+if (require.main === module) process.exitCode = runGuard(process.argv.slice(2));

@@ -2,9 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runAppInProcess } from '../helpers/app';
 import { REPO_ROOT, defaultConfigInput } from '../helpers/reference';
 
-/** Runs the CDK app the way the CDK CLI does (context and output directory through the environment). */
+/**
+ * Runs the CDK app the way the CDK CLI does (context and output directory through the environment), in
+ * a child process: the first case is about the process (its exit code, no stack trace on its stderr);
+ * the others run the same app in this process (test/helpers/app.ts), a second spawn costing 2-4 s of CPU.
+ */
 function runApp(configPath: string) {
   const outdir = join(mkdtempSync(join(tmpdir(), 'gdpr-app-')), 'cdk.out');
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
@@ -45,7 +50,7 @@ describe('the CDK app given a bad configuration', () => {
 });
 
 test('a missing configuration file is one line and exit code 2', () => {
-  const run = runApp('does/not/exist.json');
+  const run = runAppInProcess({ config: 'does/not/exist.json' });
   expect(run.status).toBe(2);
   expect(run.stderr).toMatch(/cannot read does\/not\/exist\.json \(ENOENT\)/);
   expect(existsSync(run.outdir)).toBe(false);
@@ -56,7 +61,7 @@ test('a configuration a construct refuses (an identifying category in a pseudony
   cfg.subcontractors[0].categories.push('identity');
   const path = join(mkdtempSync(join(tmpdir(), 'gdpr-cfg-')), 'identifying.json');
   writeFileSync(path, JSON.stringify(cfg));
-  const run = runApp(path);
+  const run = runAppInProcess({ config: path });
   expect(run.status).toBe(2);
   expect(run.stderr).toMatch(/category identity \(columns crm\.contacts\.first_name, crm\.contacts\.last_name/);
   expect(run.stderr).toMatch(/Nothing was synthesized\./);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { inferAccount } from '../../lib/check/run';
 import { runCli } from '../../lib/cli/gdpr-baseline';
-import { DEFAULT_CONFIG_PATH, defaultConfig, referenceStack } from '../helpers/reference';
+import { DEFAULT_CONFIG_PATH, defaultConfig, referenceAssembly } from '../helpers/reference';
 
 const TRUST = 'GDPR-Art28-ProcessorTrustBounded';
 const BOUNDED = 'GDPR-Art32-ResourcePolicyBounded';
@@ -42,7 +42,7 @@ describe('check of the reference template file alone (no manifest)', () => {
   let assemblyDir: string;
   let file: string;
   beforeAll(() => {
-    assemblyDir = (referenceStack().node.root as App).synth().directory;
+    assemblyDir = referenceAssembly();
     file = join(dir, 'reference.template.json');
     copyFileSync(join(assemblyDir, 'GdprContactBaseline.template.json'), file);
   });

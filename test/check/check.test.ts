@@ -2,13 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
 import { formatHuman, formatJson, formatSarif } from '../../lib/check/format';
 import { checkTemplates, CheckResult } from '../../lib/check/run';
 import { runCli } from '../../lib/cli/gdpr-baseline';
 import { loadTemplates } from '../../lib/check/templates';
 import { declaredParties } from '../../lib/config/declared';
-import { defaultConfig, referenceStack, REPO_ROOT } from '../helpers/reference';
+import { defaultConfig, referenceAssembly, REPO_ROOT } from '../helpers/reference';
 
 const fixture = (name: string) => join(__dirname, 'fixtures', name);
 /** Runs `gdpr-baseline check` in-process, as the binary does. */
@@ -100,7 +99,7 @@ describe('check honours acknowledgments written in the template', () => {
 describe('check on the cloud assembly of the reference app gives the synth verdict', () => {
   let assemblyDir: string;
   beforeAll(() => {
-    assemblyDir = (referenceStack().node.root as App).synth().directory;
+    assemblyDir = referenceAssembly();
   });
 
   test('no finding, every acknowledgment of the app honoured, region read from the manifest', () => {

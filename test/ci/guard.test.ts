@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CONTROL_TOWER_RULES, findTemplates, templateRegions, UsageError } from '../../bin/guard';
+import { CONTROL_TOWER_RULES, findTemplates, runGuard, templateRegions, UsageError } from '../../bin/guard';
 import { countRuleFiles, findCfnGuard, guardTemplates } from '../../lib/check/guard';
 import { findCfnLint, lintTemplates } from '../../bin/lint-templates';
 
@@ -77,15 +77,30 @@ describe('cfn-guard with the Control Tower rules', () => {
     expect(guardTemplates(findCfnGuard(), CONTROL_TOWER_RULES, findTemplates(join(dir, 'good')))).toEqual([]);
   });
 
-  test('the command exits 1 on findings and 2 on usage problems', () => {
-    const run = (...args: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bin', 'guard.ts'), '--skip-lint', ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
-    const bad = run('--out', join(dir, 'bad'));
+  // The command as a process once (its exit code); its other exits in this process, through
+  // runGuard, the function the process's exit code is (a spawn costs 2-4 s of CPU).
+  test('the command exits 1 on findings', () => {
+    const bad = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bin', 'guard.ts'), '--skip-lint', '--out', join(dir, 'bad')], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
     expect(bad.status).toBe(1);
     expect(bad.stdout).toMatch(/FAIL CT\.RDS\.PR\.16 .*resources: Cluster/);
     expect(bad.stdout).toMatch(/cfn-guard .*: \d+ Control Tower rules, 1 template, \d+ failures/);
-    expect(run('--out', join(dir, 'empty')).status).toBe(2);
-    expect(run('--no-such-flag').status).toBe(2);
+  });
+
+  test('the command exits 2 on usage problems, with one line', () => {
+    const run = (...args: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const status = runGuard(['--skip-lint', ...args], { out: (t) => void (stdout += t), err: (t) => void (stderr += t) });
+      return { status, stdout, stderr };
+    };
+    const empty = run('--out', join(dir, 'empty'));
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toMatch(/^check:templates: .+\n$/);
+    const flag = run('--no-such-flag');
+    expect(flag).toEqual({ status: 2, stdout: '', stderr: expect.stringMatching(/^check:templates: unknown argument --no-such-flag; usage: /) });
   });
 });
 

@@ -3,6 +3,7 @@ import { Catalog } from '../../lib/catalog/catalog';
 import { databaseSql, renderDatabaseSql } from '../../lib/database/database-sql';
 import { defaultConfig, REPO_ROOT } from '../helpers/reference';
 import { startPostgres, TestDatabase } from '../helpers/postgres';
+import { cliIn } from '../helpers/cli';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -13,6 +14,7 @@ afterAll(async () => db?.stop());
 const script = () => renderDatabaseSql(databaseSql(Catalog.fromConfig(defaultConfig())));
 
 describe('gdpr-baseline sql', () => {
+  // The binary as a process, once: the whole script reaches a pipe before the process exits.
   test('prints the complete script for the configuration', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'bin/gdpr-baseline.ts', 'sql'], { cwd: REPO_ROOT, encoding: 'utf8' });
     expect(run.status).toBe(0);
@@ -28,8 +30,10 @@ describe('gdpr-baseline sql', () => {
     expect(grants[0].email).toBe(true);
   });
 
+  // In this process (test/helpers/cli.ts), run from the repository as the binary above: its exit
+  // status is runCli's (test/security/cli.test.ts proves the binary exits with it).
   test('a bad configuration exits 2 with the problem on one line', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bin/gdpr-baseline.ts', 'sql', '--config', 'missing.json'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    const run = cliIn(REPO_ROOT, 'sql', '--config', 'missing.json');
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/^gdpr-baseline: missing\.json: 1 configuration problem\n {2}\(file\): cannot read missing\.json \(ENOENT\)/);
     expect(run.stdout).toBe('');

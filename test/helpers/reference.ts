@@ -1,3 +1,5 @@
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -6,6 +8,7 @@ import { loadConfigFile } from '../../lib/config/load';
 import { declaredParties } from '../../lib/config/declared';
 import { type BaselineConfig, permittedRegions } from '../../lib/config/schema';
 import { ContactBaselineStack } from '../../lib/stacks/contact-baseline-stack';
+import { keptReferenceAssembly, keptReferenceTemplateJson, READY_MARKER } from './reference-assembly';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 export const DEFAULT_CONFIG_PATH = join(REPO_ROOT, 'lib', 'config', 'default.json');
@@ -29,8 +32,34 @@ export function referenceStack(config: BaselineConfig = defaultConfig()): Contac
   return new ContactBaselineStack(app, 'GdprContactBaseline', { config });
 }
 
-/** Builds and synthesizes the reference stack: call once per test file, in beforeAll. */
+/**
+ * Builds and synthesizes the reference stack: call once per test file, in beforeAll.
+ * With the default configuration the template is the one the global setup synthesized for this
+ * run, every check registered (test/helpers/reference-assembly.ts; identical, as
+ * test/stacks/reference-assembly.test.ts proves), and the stack is built but not synthesized again;
+ * without it, or with a `config`, the stack is synthesized here. Either way a finding of any pack fails.
+ */
 export function referenceTemplate(config?: BaselineConfig): { stack: ContactBaselineStack; template: Template } {
   const stack = referenceStack(config);
-  return { stack, template: Template.fromStack(stack) };
+  const kept = config === undefined ? keptReferenceTemplateJson() : undefined;
+  return { stack, template: kept ? Template.fromJSON(kept) : Template.fromStack(stack) };
+}
+
+/** Synthesizes the reference app as `referenceTemplate()` does (every check registered) and returns its cloud assembly's directory. */
+export function synthesizeReference(): string {
+  return (referenceStack().node.root as App).synth().directory;
+}
+
+/**
+ * A cloud assembly of the reference app (every check registered) in a directory of the caller's
+ * own, to read or to weaken: a copy of the one the global setup synthesized for this run, or a
+ * synthesis here without it. Its recorded stack traces (`aws:cdk:creationStack`) name the same
+ * places in the kit but their callers' frames are the global setup's.
+ */
+export function referenceAssembly(): string {
+  const kept = keptReferenceAssembly();
+  if (!kept) return synthesizeReference();
+  const dir = join(mkdtempSync(join(tmpdir(), 'gdpr-reference-')), 'cdk.out');
+  cpSync(kept, dir, { recursive: true, filter: (src) => !src.endsWith(READY_MARKER) });
+  return dir;
 }

@@ -17,7 +17,6 @@ const ACCOUNT = '111122223333';
 const STRANGER = '999988887777';
 const REGION = 'eu-west-3';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 const ref = (id: string) => ({ Ref: id });
 const allow = (statement: object) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', ...statement }] });
 

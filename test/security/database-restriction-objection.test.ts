@@ -6,7 +6,7 @@ import { extractRole } from '../../lib/database/grants';
 import { migrate } from '../../lib/database/migrator';
 import { defaultConfig } from '../helpers/reference';
 import { recordExplicitConsent } from '../helpers/consent';
-import { startPostgres, TestDatabase } from '../helpers/postgres';
+import { shiftClocks, startPostgres, TestDatabase } from '../helpers/postgres';
 
 /**
  * Restriction (art. 18) and objection (art. 21) on a real PostgreSQL, as the
@@ -266,6 +266,38 @@ describe('lifting a restriction is a new row: the contact comes back to the proc
       { action: 'restrict', ground: 'objection-pending', recorded_by: 'dpo' },
       { action: 'lift', ground: null, recorded_by: 'dpo' },
     ]);
+  });
+});
+
+describe('the retention purge keeps a restricted contact whole (art. 18(1)(c)), and applies every retention once it is lifted', () => {
+  const held = async (id: string) =>
+    (
+      await admin.query(
+        `SELECT (SELECT count(*)::int FROM crm.contacts WHERE id = $1 AND email IS NOT NULL) AS contact,
+                (SELECT count(*)::int FROM crm.notes WHERE contact_id = $1) AS notes,
+                (SELECT count(*)::int FROM crm.bookings WHERE contact_id = $1) AS bookings,
+                (SELECT count(*)::int FROM crm.special_diet WHERE contact_id = $1) AS special_diet`,
+        [id],
+      )
+    ).rows[0];
+
+  test('everything of the claimant stays while an unrestricted contact of the same age is purged', async () => {
+    const claimant = await person('claimant', '+33 1 66 66 66 66');
+    const control = await person('aged', '+33 1 77 77 77 77');
+    // Older than every retention and the invoices' hold (3650 days).
+    await shiftClocks(db, 4000, claimant);
+    await shiftClocks(db, 4000, control);
+    await dpo((c) => c.query("SELECT gdpr.restrict_contact($1, 'legal-claims', 'claim before the tribunal de commerce, letter of 2026-12-01')", [claimant]));
+    await admin.query('SELECT * FROM gdpr.purge_expired(now())');
+    expect(await held(control)).toEqual({ contact: 0, notes: 0, bookings: 0, special_diet: 0 });
+    expect(await held(claimant)).toEqual({ contact: 1, notes: 1, bookings: 1, special_diet: 1 });
+    // The scheduled purge, as its own login role, keeps it too.
+    await db.as('retention_purge', (c) => c.query('SELECT * FROM gdpr.purge_expired()'));
+    expect(await held(claimant)).toEqual({ contact: 1, notes: 1, bookings: 1, special_diet: 1 });
+
+    await dpo((c) => c.query("SELECT gdpr.lift_restriction($1, 'claim settled, person told on 2026-12-02')", [claimant]));
+    await admin.query('SELECT * FROM gdpr.purge_expired(now())');
+    expect(await held(claimant)).toEqual({ contact: 0, notes: 0, bookings: 0, special_diet: 0 });
   });
 });
 

@@ -435,6 +435,11 @@ CREATE TRIGGER refuse_erased BEFORE INSERT OR UPDATE OF contact_id ON crm.person
 --      (the name an invoice needs; archived meanwhile).
 -- Refuses a clock later than the database's time and a category whose
 -- countFrom names a date its table does not have.
+-- A restricted contact (art. 18, migration 0011: crm.contacts.restricted) is
+-- kept whole by the purge: a restriction on the ground of art. 18(1)(c) exists
+-- precisely because the controller no longer needs the data and the person
+-- needs it kept for a legal claim. Once the restriction is lifted, the next
+-- purge applies every retention as if it had never been there.
 CREATE OR REPLACE FUNCTION gdpr.purge_expired(p_now timestamptz)
 RETURNS TABLE (relation text, category text, action text, row_count bigint)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -504,13 +509,13 @@ BEGIN
     expired := format('%s + make_interval(days => %s) < $1',
       gdpr.clock_expression(r.schema_name || '.' || r.table_name, r.count_from), gdpr.kept_days_expression(r.category));
     IF r.categories = 1 THEN
-      EXECUTE format('DELETE FROM %I.%I t USING crm.contacts c WHERE c.id = t.%I AND %s',
+      EXECUTE format('DELETE FROM %I.%I t USING crm.contacts c WHERE c.id = t.%I AND NOT c.restricted AND %s',
         r.schema_name, r.table_name, r.key_column, expired) USING p_now;
       action := 'deleted';
     ELSE
       SELECT string_agg(format('%I = NULL', col), ', '), string_agg(format('t.%I IS NOT NULL', col), ' OR ')
         INTO cols, any_set FROM unnest(r.columns) AS col;
-      EXECUTE format('UPDATE %I.%I t SET %s FROM crm.contacts c WHERE c.id = t.%I AND (%s) AND %s',
+      EXECUTE format('UPDATE %I.%I t SET %s FROM crm.contacts c WHERE c.id = t.%I AND NOT c.restricted AND (%s) AND %s',
         r.schema_name, r.table_name, cols, r.key_column, any_set, expired) USING p_now;
       action := 'anonymised';
     END IF;
@@ -536,7 +541,7 @@ BEGIN
   WHERE p.category IN (SELECT cc.category FROM gdpr.category_columns cc WHERE (cc.schema_name, cc.table_name) = ('crm', 'contacts'));
   IF record_expired IS NOT NULL THEN
     FOR contact IN EXECUTE format(
-      'SELECT c.id FROM crm.contacts c WHERE ((%s) OR EXISTS (SELECT 1 FROM gdpr.erasure_log e WHERE e.contact_id = c.id)) AND %s ORDER BY c.id',
+      'SELECT c.id FROM crm.contacts c WHERE NOT c.restricted AND ((%s) OR EXISTS (SELECT 1 FROM gdpr.erasure_log e WHERE e.contact_id = c.id)) AND %s ORDER BY c.id',
       record_expired, no_children) USING p_now
     LOOP
       PERFORM gdpr.erase_contact(contact, 'retention');
@@ -570,7 +575,7 @@ BEGIN
     JOIN (SELECT DISTINCT x.schema_name, x.table_name, x.category FROM gdpr.category_columns x) hc ON hc.category = h.category
     JOIN gdpr.contact_keys ck ON (ck.schema_name, ck.table_name) = (hc.schema_name, hc.table_name)
     WHERE h.hold_days IS NOT NULL AND r.category = ANY (h.hold_keeps);
-    EXECUTE format('UPDATE crm.contacts c SET %s WHERE (%s) AND %s + make_interval(days => %s) < $1 AND NOT (%s)',
+    EXECUTE format('UPDATE crm.contacts c SET %s WHERE NOT c.restricted AND (%s) AND %s + make_interval(days => %s) < $1 AND NOT (%s)',
       cols, any_set, gdpr.clock_expression('crm.contacts', r.count_from), gdpr.kept_days_expression(r.category), kept_while) USING p_now;
     GET DIAGNOSTICS n = ROW_COUNT;
     relation := 'crm.contacts';

@@ -162,4 +162,3 @@ describe('a misconfiguration beside the database is a GDPR finding of check alon
     expect(findingsOf(name).some((f) => f.startsWith(finding))).toBe(true);
   });
 });
-/* eslint-enable @typescript-eslint/no-explicit-any */

@@ -17,6 +17,13 @@ export interface MatrixRow {
   readonly categories: Record<string, CategoryAccess>;
   /** Consent purpose limiting which contacts the user sees, if any. */
   readonly consentScope?: string;
+  /**
+   * Contacts the user's row security leaves out of its view of crm.contacts: `restricted` (art. 18),
+   * `objecting` (art. 21), `archived` (held only for a legal obligation).
+   */
+  readonly hiddenContacts: string[];
+  /** May record a contact from the person (crm.person_contacts), which restarts a prospect's retention. */
+  readonly recordsContactsFromPerson: boolean;
   readonly dataSubjectRequests: boolean;
   /** May read the breach register and record into it (gdpr.record_breach, art. 33(5)). */
   readonly breachRegister: boolean;
@@ -80,15 +87,24 @@ interface UserPrivileges {
   select: Set<string>;
   write: Set<string>;
   consent?: string;
+  hidden: string[];
+  recordsContacts: boolean;
   dsr: boolean;
   breaches: boolean;
 }
+
+/** What a SELECT policy on crm.contacts leaves out, read from its condition. */
+const HIDDEN_BY: readonly [RegExp, string][] = [
+  [/\bNOT "restricted"/, 'restricted'],
+  [/\bNOT "objecting"/, 'objecting'],
+  [/"crm"\."in_active_use"\(/, 'archived'],
+];
 
 /** Column privileges per database user, parsed from the catalog SQL the stack sends to the database. */
 function databasePrivileges(catalogSql: string): Map<string, UserPrivileges> {
   const users = new Map<string, UserPrivileges>();
   const user = (name: string) => {
-    if (!users.has(name)) users.set(name, { select: new Set(), write: new Set(), dsr: false, breaches: false });
+    if (!users.has(name)) users.set(name, { select: new Set(), write: new Set(), hidden: [], recordsContacts: false, dsr: false, breaches: false });
     return users.get(name) as UserPrivileges;
   };
   for (const [, privilege, columns, schema, table, name] of catalogSql.matchAll(/GRANT (SELECT|INSERT|UPDATE) \(([^)]*)\) ON "(\w+)"\."(\w+)" TO "(\w+)";/g)) {
@@ -99,6 +115,12 @@ function databasePrivileges(catalogSql: string): Map<string, UserPrivileges> {
   }
   for (const [, name, purpose] of catalogSql.matchAll(/CREATE POLICY "\w+_select" ON "crm"\."contacts" FOR SELECT TO "(\w+)" USING \([^;\n]*?"crm"\."has_consent_(\w+)"\("id"\)/g)) {
     user(name).consent = purpose;
+  }
+  for (const [, name, condition] of catalogSql.matchAll(/CREATE POLICY "\w+_select" ON "crm"\."contacts" FOR SELECT TO "(\w+)" USING \(([^;\n]*)\);/g)) {
+    user(name).hidden = HIDDEN_BY.filter(([pattern]) => pattern.test(condition)).map(([, what]) => what);
+  }
+  for (const [, name] of catalogSql.matchAll(/GRANT INSERT \([^)]*\) ON "crm"\."person_contacts" TO "(\w+)";/g)) {
+    user(name).recordsContacts = true;
   }
   for (const [, name] of catalogSql.matchAll(/GRANT EXECUTE ON FUNCTION "gdpr"\."export_contact"\(uuid\), "gdpr"\."erase_contact"\(uuid, text\) TO "(\w+)";/g)) {
     user(name).dsr = true;
@@ -154,6 +176,8 @@ export function accessMatrix(stacks: readonly SynthesizedStack[], migrations: re
         databaseUsers,
         categories: access,
         consentScope: consent.length > 0 ? consent.join(', ') : undefined,
+        hiddenContacts: [...new Set(reachable.flatMap((u) => privileges.get(u)?.hidden ?? []))],
+        recordsContactsFromPerson: reachable.some((u) => privileges.get(u)?.recordsContacts),
         dataSubjectRequests: reachable.some((u) => privileges.get(u)?.dsr),
         breachRegister: reachable.some((u) => privileges.get(u)?.breaches),
         decrypts: allowed(statements, 'kms:Decrypt'),
@@ -167,8 +191,13 @@ export function accessMatrix(stacks: readonly SynthesizedStack[], migrations: re
 
 const SYMBOL: Record<CategoryAccess, string> = { 'read-write': 'RW', read: 'R', write: 'W', 'exists-only': 'flag', none: '—' };
 
+function sees(r: MatrixRow): string {
+  const scope = r.consentScope ? `consent: ${r.consentScope}` : 'all contacts';
+  return r.hiddenContacts.length > 0 ? `${scope}, not ${r.hiddenContacts.join(', not ')}` : scope;
+}
+
 export function renderAccessMatrix(matrix: { categories: string[]; rows: MatrixRow[] }): string {
-  const header = ['IAM role', 'assumed by', 'connects as', ...matrix.categories, 'sees', 'DSR', 'breaches', 'decrypts', 'reads secrets'];
+  const header = ['IAM role', 'assumed by', 'connects as', ...matrix.categories, 'sees', 'contact from person', 'DSR', 'breaches', 'decrypts', 'reads secrets'];
   const lines = [
     '# Access matrix',
     '',
@@ -177,7 +206,11 @@ export function renderAccessMatrix(matrix: { categories: string[]; rows: MatrixR
     'database gives what each user may do with each column; the column comments of the migrations give',
     'the category of each column. R read, W write, RW both, flag: may know that data of this special',
     'category exists, not the detail; — no access. "sees" is the consent purpose that limits which contacts',
-    'a role sees. DSR: may run the access export and the erasure (art. 15, 17). breaches: may read the breach',
+    'a role sees, and the contacts its row security leaves out: restricted (art. 18), objecting (art. 21),',
+    'archived (kept only for a legal obligation, such as invoices). "contact from person": may record a reply,',
+    'request, visit or purchase (crm.person_contacts), which restarts a prospect\'s retention. DSR: may run the',
+    'data-subject rights functions (access, rectification, restriction, objection, portability, erasure and the',
+    'register of requests, art. 12 to 21). breaches: may read the breach',
     'register and record into it (art. 33(5)). Region guard denies are conditional and not shown. "assumed by"',
     'is who the trust policy admits (aws:PrincipalArn); "any principal',
     'of <account> with MFA" means the configuration opted into access.trustAnyMfaPrincipal: IAM policies, not the',
@@ -195,7 +228,8 @@ export function renderAccessMatrix(matrix: { categories: string[]; rows: MatrixR
           r.assumableBy.join(', ') || '—',
           r.databaseUsers.join(', ') || '—',
           ...matrix.categories.map((c) => SYMBOL[r.categories[c]]),
-          r.databaseUsers.length === 0 ? '—' : (r.consentScope ? `consent: ${r.consentScope}` : 'all contacts'),
+          r.databaseUsers.length === 0 ? '—' : sees(r),
+          r.recordsContactsFromPerson ? 'yes' : '—',
           r.dataSubjectRequests ? 'yes' : '—',
           r.breachRegister ? 'yes' : '—',
           r.decrypts.join(', ') || '—',

@@ -86,6 +86,21 @@ describe('the access matrix, computed from the synthesized policies, equals the 
     }
   });
 
+  test('says which contacts each user\'s row security leaves out, and who records a contact from the person, read from the catalog SQL', () => {
+    const byUser = (m: ReturnType<typeof accessMatrix>) => Object.fromEntries(m.rows.filter((r) => r.databaseUsers.length === 1).map((r) => [r.databaseUsers[0], r]));
+    const users = byUser(accessMatrix(stacks, loadMigrations()));
+    expect(users.marketing.hiddenContacts).toEqual(['restricted', 'objecting', 'archived']);
+    expect(users.sales.hiddenContacts).toEqual(['restricted', 'archived']);
+    // Accounting keeps the invoices an erasure holds (Code de commerce L123-22): it reads the archive.
+    expect(users.accounting.hiddenContacts).toEqual(['restricted']);
+    expect(users.dpo.hiddenContacts).toEqual([]);
+    expect(users[catalog.subcontractors[0].databaseUser].hiddenContacts).toEqual(['restricted', 'objecting', 'archived']);
+    expect(Object.values(users).filter((r) => r.recordsContactsFromPerson).map((r) => r.databaseUsers[0]).sort()).toEqual(['marketing', 'sales']);
+    // A policy that stopped hiding restricted contacts shows in the matrix.
+    const weakened = stacks.map((st) => (st.catalogSql ? { ...st, catalogSql: st.catalogSql.replace(/(CREATE POLICY "sales_select" ON "crm"\."contacts" FOR SELECT TO "sales" USING \()NOT "restricted" AND /, '$1') } : st));
+    expect(byUser(accessMatrix(weakened, loadMigrations())).sales.hiddenContacts).toEqual(['archived']);
+  });
+
   test('the master secret is read by the schema migrations function only', () => {
     const matrix = accessMatrix(stacks, loadMigrations());
     const readers = matrix.rows.filter((r) => r.readsSecrets.some((s) => s.includes('MasterUserSecret'))).map((r) => r.iamRole);

@@ -166,6 +166,8 @@ const configObject = z
       .default([]),
     /** Art. 30(1)(c): the categories of people whose data the database holds. */
     dataSubjects: z.array(z.string().min(1)).min(1).default(['prospects', 'customers', 'business contacts']),
+    /** The same categories of people in French, in the same order, for the documents sent in French (the notification to the CNIL). */
+    dataSubjectsFr: z.array(z.string().min(1)).optional(),
     retention: retentionSchema.default({ ...RETENTION_DEFAULTS }),
     notesCheck: notesCheckSchema.default({ extraTerms: {}, excludedTerms: [], allowedPhrases: [] }),
     breach: breachSchema.default({ ...BREACH_DEFAULTS, exportAlarm: { ...BREACH_DEFAULTS.exportAlarm } }),
@@ -390,6 +392,9 @@ function crossFieldChecks(value: unknown, ctx: z.RefinementCtx, now: (() => Date
 
   dpiaChecks(cfg, problem);
   recordChecks(cfg, categories, problem);
+  if (Array.isArray(cfg.dataSubjectsFr) && Array.isArray(cfg.dataSubjects) && cfg.dataSubjectsFr.length !== cfg.dataSubjects.length) {
+    problem(['dataSubjectsFr'], `translate each entry of dataSubjects, in the same order: dataSubjects has ${cfg.dataSubjects.length} entries and dataSubjectsFr ${cfg.dataSubjectsFr.length}`);
+  }
   landingZoneChecks(cfg, permitted, problem);
 }
 

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Catalog } from '../../lib/catalog/catalog';
 import { renderBreachNotification } from '../../lib/review/breach-notification';
-import { defaultConfig, REPO_ROOT } from '../helpers/reference';
+import { parseConfig } from '../../lib/config/load';
+import { defaultConfig, defaultConfigInput, REPO_ROOT } from '../helpers/reference';
 
 const config = defaultConfig();
 const catalog = Catalog.fromConfig(config);
@@ -86,5 +87,25 @@ describe('the notification to the supervisory authority (art. 33), pre-filled', 
     expect(text).toContain('## Français : notification à la Data Protection Commission');
     expect(text).toContain('## English: notification to the Data Protection Commission');
     expect(text).not.toContain('CNIL');
+  });
+});
+
+describe('the categories of people in the French part are French', () => {
+  test('each entry of dataSubjects appears through its translation, never in English', () => {
+    for (const [i, english] of config.dataSubjects.entries()) {
+      expect(fr).toContain(`  - [ ] ${config.dataSubjectsFr?.[i]}\n`);
+      if (english !== config.dataSubjectsFr?.[i]) expect(fr).not.toContain(`  - [ ] ${english}\n`);
+    }
+    expect(en).toContain(`  - [ ] ${config.dataSubjects[1]}\n`);
+  });
+
+  test('an entry without its translation is a bracket to translate, and a list of another length is refused', () => {
+    const untranslated = { ...defaultConfig(), dataSubjectsFr: undefined };
+    const text = renderBreachNotification(untranslated, Catalog.fromConfig(untranslated));
+    const part = text.slice(text.indexOf('## Français'), text.indexOf('## English'));
+    expect(part).toContain(`  - [ ] [à traduire en français : ${config.dataSubjects[1]}]`);
+    const input = defaultConfigInput();
+    input.dataSubjectsFr = input.dataSubjectsFr.slice(1);
+    expect(() => parseConfig(input, 'config')).toThrow(/dataSubjectsFr: translate each entry of dataSubjects, in the same order: dataSubjects has 4 entries and dataSubjectsFr 3/);
   });
 });

@@ -19,6 +19,7 @@ const point = (s: ReturnType<typeof screen>, source: string) => s.article35.find
 const silent = (c: Record<string, any>) => {
   delete c.dpia;
   c.dataSubjects = ['prospects', 'customers'];
+  c.dataSubjectsFr = ['prospects', 'clients'];
   for (const cat of c.categories) {
     delete cat.sensitivity;
     delete cat.specialCategoryCondition;

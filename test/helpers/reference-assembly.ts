@@ -54,7 +54,9 @@ export function referenceAssemblyKey(env: NodeJS.ProcessEnv = process.env, day =
   for (const file of sources) hash.update(`${relative(REPO_ROOT, file)}\0`).update(readFileSync(file)).update('\0');
   for (const name of ['aws-cdk-lib', 'cdk-nag', 'constructs']) hash.update(`${name}@${packageVersion(name)}\0`);
   for (const name of CDK_ENV) hash.update(`${name}=${env[name] ?? ''}\0`);
-  hash.update(`${process.version}\0${day}`);
+  // The output records absolute paths (the stack traces of its metadata): a copy made from another
+  // checkout of the repository is another assembly.
+  hash.update(`${REPO_ROOT}\0${process.version}\0${day}`);
   return hash.digest('hex').slice(0, 24);
 }
 

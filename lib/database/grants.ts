@@ -2,8 +2,8 @@ import type { AccessRole, Catalog, Subcontractor } from '../catalog/catalog';
 import { ConfigError } from '../config/errors';
 import { auditSql } from './audit-sql';
 import { consentDataSql, consentRoleSql } from './consent-sql';
-import { lifecycleDataSql, lifecycleRoleSql, purgeUserSql, retentionClockProblems, rowVisibility } from './lifecycle-sql';
-import { hasRestrictionSchema, processingCondition, restrictionDataSql, restrictionRoleSql } from './restriction-sql';
+import { lifecycleDataSql, lifecycleRoleSql, hasRetentionClocks, purgeUserSql, retentionClockProblems, rowVisibility } from './lifecycle-sql';
+import { hasRestrictionSchema, isProcessingRole, processingCondition, restrictionDataSql, restrictionRoleSql } from './restriction-sql';
 import { doBlock, loginRoleSql } from './login-role';
 import { rightsDataSql, rightsRoleSql } from './rights-sql';
 import { CONTACT_ID_COLUMN, CONTACTS_RELATION } from './contact-table';
@@ -18,8 +18,11 @@ const q = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
 const lit = (text: string) => `'${text.replace(/'/g, "''")}'`;
 const rel = (relation: string) => relation.split('.').map(q).join('.');
 
+const CONSENTS_RELATION = 'crm.consents';
 /** Ledgers that prove something: rows are recorded, never updated by a role (a withdrawal goes through crm.withdraw_consent). */
 export const APPEND_ONLY_RELATIONS: readonly string[] = ['crm.consents'];
+/** Whether a processing role may write a row about a contact (migration 0012): the WITH CHECK of its insert and update policies. */
+export const MAY_RECORD_ABOUT = '"crm"."may_record_about"';
 /** Records a withdrawal (migration 0004): granted to the roles that own the relationship and to the DPO. */
 export const WITHDRAW_CONSENT_FUNCTION = '"crm"."withdraw_consent"(uuid, text)';
 
@@ -145,6 +148,7 @@ export function extractPrivileges(sub: Subcontractor, columns: readonly SchemaCo
 function roleSql(role: AccessRole, input: DatabaseCatalogInput, privileges = rolePrivileges(role, input.columns), extract = false): string[] {
   const r = q(role.name);
   const restriction = hasRestrictionSchema(input.tables);
+  const retentionSchema = hasRetentionClocks(input.columns);
   const out: string[] = [];
   const describe = [
     `reads ${role.reads.map((c) => c.name).join(', ') || 'nothing'}`,
@@ -170,11 +174,19 @@ function roleSql(role: AccessRole, input: DatabaseCatalogInput, privileges = rol
     const key = q(contactIdColumn(relation, input.columns));
     const consent = role.consentPurpose ? `${consentFunction(role.consentPurpose)}(${key})` : 'true';
     // Restriction (art. 18) and objection (art. 21): a processing role sees only the contacts it may process.
-    const visible = rowVisibility(role, relation, input.columns, restriction ? processingCondition(role, relation, key, consent, extract) : consent);
+    const processing = rowVisibility(role, relation, input.columns, restriction ? processingCondition(role, relation, key, consent, extract) : consent);
+    // The consent a special category rests on tells that the person has that need (a diet, a disability):
+    // a role that does not read the category does not see those consents either.
+    const secret = relation === CONSENTS_RELATION ? input.catalog.categories.filter((c) => c.consentPurpose && !role.reads.some((x) => x.name === c.name)).map((c) => c.consentPurpose as string) : [];
+    const visible = secret.length > 0 ? `(${processing}) AND "purpose" NOT IN (${[...new Set(secret)].map(lit).join(', ')})` : processing;
+    // A row about a contact is written only about a contact the role may still process (not restricted,
+    // not objecting where it honours objections, not archived): no new processing of a hidden contact, and
+    // no retention clock restarted through it. A new contact record itself is always allowed.
+    const recordable = restriction && retentionSchema && isProcessingRole(role) && relation !== CONTACTS_RELATION ? `${MAY_RECORD_ABOUT}(current_user, ${key})` : 'true';
     const policies: [string, string][] = [
       ['select', `FOR SELECT TO ${r} USING (${visible})`],
-      ['insert', `FOR INSERT TO ${r} WITH CHECK (true)`],
-      ['update', `FOR UPDATE TO ${r} USING (${visible}) WITH CHECK (true)`],
+      ['insert', `FOR INSERT TO ${r} WITH CHECK (${recordable})`],
+      ['update', `FOR UPDATE TO ${r} USING (${visible}) WITH CHECK (${recordable})`],
     ];
     for (const [command, body] of policies) {
       const name = q(`${role.name}_${command}`);
@@ -183,6 +195,9 @@ function roleSql(role: AccessRole, input: DatabaseCatalogInput, privileges = rol
         out.push(`CREATE POLICY ${name} ON ${rel(relation)} ${body};`);
       }
     }
+  }
+  if (restriction && retentionSchema && isProcessingRole(role) && [...privileges].some(([relation, p]) => relation !== CONTACTS_RELATION && p.insert.length + p.update.length > 0)) {
+    out.push(`GRANT EXECUTE ON FUNCTION ${MAY_RECORD_ABOUT}(name, uuid) TO ${r};`);
   }
   if (role.consentPurpose) out.push(`GRANT EXECUTE ON FUNCTION ${consentFunction(role.consentPurpose)}(uuid) TO ${r};`);
   if (role.recontact || role.dataSubjectRights) out.push(`GRANT EXECUTE ON FUNCTION ${WITHDRAW_CONSENT_FUNCTION} TO ${r};`);

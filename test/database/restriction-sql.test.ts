@@ -17,7 +17,7 @@ describe('row security of restriction and objection, as generated', () => {
 
   test('a consent-bound role: its consent, not restricted, not objecting on the record; crm.may_process on the tables about a contact', () => {
     expect(policy(sql, 'marketing_select', 'contacts')).toBe('FOR SELECT TO "marketing" USING ("crm"."has_consent_newsletter"("id") AND NOT "restricted" AND NOT "objecting" AND "crm"."in_active_use"(\'crm.contacts\', "id", NULL))');
-    expect(policy(sql, 'marketing_select', 'consents')).toBe('FOR SELECT TO "marketing" USING ("crm"."has_consent_newsletter"("contact_id") AND "crm"."may_process"(current_user, "contact_id") AND "crm"."in_active_use"(\'crm.consents\', "contact_id", NULL))');
+    expect(policy(sql, 'marketing_select', 'consents')).toBe('FOR SELECT TO "marketing" USING (("crm"."has_consent_newsletter"("contact_id") AND "crm"."may_process"(current_user, "contact_id") AND "crm"."in_active_use"(\'crm.consents\', "contact_id", NULL)) AND "purpose" NOT IN (\'special_diet\', \'accessibility\'))');
   });
 
   test('sales serves objecting customers but no restricted one; the extract job sees neither', () => {

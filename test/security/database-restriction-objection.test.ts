@@ -365,11 +365,11 @@ describe('objection (art. 21): a suppression list of keyed hashes that every con
   test('the objection survives the erasure, and a re-import of the same person (other case, spaces) stays out of marketing', async () => {
     await dpo((c) => c.query("SELECT gdpr.erase_contact($1, 'art. 17 request of 2026-12-02')", [people.objector.id]));
     expect(await count('SELECT 1 FROM gdpr.objections WHERE id = $1', [objection])).toBe(1);
-    // A bought file, loaded by sales, consent collected again by marketing.
+    // A bought file, loaded by sales: marketing cannot even record a consent for the objector (art. 21(3)).
     const back = await db.as('sales', async (c) =>
       (await c.query("INSERT INTO crm.contacts (first_name, email, phone) VALUES ('Back', '  MK-Objector@Example.ORG ', NULL) RETURNING id")).rows[0].id as string,
     );
-    await db.as('marketing', (c) => c.query("INSERT INTO crm.consents (contact_id, purpose, source, proof_reference, age_at_consent, age_established) VALUES ($1, 'newsletter', 'bought file', 'file-2026-12', 40, 'declared-by-person')", [back]));
+    await expect(db.as('marketing', (c) => c.query("INSERT INTO crm.consents (contact_id, purpose, source, proof_reference, age_at_consent, age_established) VALUES ($1, 'newsletter', 'bought file', 'file-2026-12', 40, 'declared-by-person')", [back]))).rejects.toThrow(/row-level security/);
     for (const role of ['marketing', EXTRACT]) {
       expect([role, await db.as(role, async (c) => (await c.query('SELECT count(*)::int AS n FROM crm.contacts WHERE id = $1', [back])).rows[0].n)]).toEqual([role, 0]);
     }
@@ -378,7 +378,7 @@ describe('objection (art. 21): a suppression list of keyed hashes that every con
 
   test('changing the address of a contact the list caught does not bring it back into marketing', async () => {
     const back = await db.as('sales', async (c) => (await c.query("INSERT INTO crm.contacts (first_name, email) VALUES ('Again', 'MK-OBJECTOR@example.org') RETURNING id")).rows[0].id as string);
-    await db.as('marketing', (c) => c.query("INSERT INTO crm.consents (contact_id, purpose, source, proof_reference, age_at_consent, age_established) VALUES ($1, 'newsletter', 'bought file', 'file-2026-12-c', 40, 'declared-by-person')", [back]));
+    await expect(db.as('marketing', (c) => c.query("INSERT INTO crm.consents (contact_id, purpose, source, proof_reference, age_at_consent, age_established) VALUES ($1, 'newsletter', 'bought file', 'file-2026-12-c', 40, 'declared-by-person')", [back]))).rejects.toThrow(/row-level security/);
     await db.as('sales', (c) => c.query("UPDATE crm.contacts SET email = 'mk-objector+new@example.org' WHERE id = $1", [back]));
     expect(await db.as('marketing', async (c) => (await c.query('SELECT count(*)::int AS n FROM crm.contacts WHERE id = $1', [back])).rows[0].n)).toBe(0);
     expect((await admin.query('SELECT objecting FROM crm.contacts WHERE id = $1', [back])).rows[0].objecting).toBe(true);
@@ -386,7 +386,7 @@ describe('objection (art. 21): a suppression list of keyed hashes that every con
 
   test('the phone alone catches it too, in its national form with dots', async () => {
     const back = await db.as('sales', async (c) => (await c.query("INSERT INTO crm.contacts (first_name, phone) VALUES ('Phone', '06.12.34.56.78') RETURNING id")).rows[0].id as string);
-    await db.as('marketing', (c) => c.query("INSERT INTO crm.consents (contact_id, purpose, source, proof_reference, age_at_consent, age_established) VALUES ($1, 'newsletter', 'bought file', 'file-2026-12-b', 40, 'declared-by-person')", [back]));
+    await expect(db.as('marketing', (c) => c.query("INSERT INTO crm.consents (contact_id, purpose, source, proof_reference, age_at_consent, age_established) VALUES ($1, 'newsletter', 'bought file', 'file-2026-12-b', 40, 'declared-by-person')", [back]))).rejects.toThrow(/row-level security/);
     expect(await db.as('marketing', async (c) => (await c.query('SELECT count(*)::int AS n FROM crm.contacts WHERE id = $1', [back])).rows[0].n)).toBe(0);
   });
 

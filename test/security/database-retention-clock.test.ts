@@ -55,12 +55,13 @@ describe('a real change is an action with the contact', () => {
     const { rows } = await admin.query("INSERT INTO crm.contacts (first_name, email) VALUES ('Zoé', 'zoe@example.fr') RETURNING id");
     other = rows[0].id;
     await admin.query("INSERT INTO crm.bookings (contact_id, arrival, departure, amount_cents) VALUES ($1, current_date - 3, current_date - 1, 9000)", [other]);
-    await shiftClocks(db, 4 * 365, other);
+    // Two years: older and the record would be past its active use (archived), where no role writes a row about it.
+    await shiftClocks(db, 2 * 365, other);
   });
   const age = async () => Number((await admin.query('SELECT extract(day FROM now() - last_action_at) AS d FROM crm.contacts WHERE id = $1', [other])).rows[0].d);
 
   test('a payment recorded moves last_action_at to now', async () => {
-    expect(await age()).toBeGreaterThan(1000);
+    expect(await age()).toBeGreaterThan(700);
     await db.as('sales', (c) => c.query("UPDATE crm.bookings SET payment_status = 'paid' WHERE contact_id = $1", [other]));
     expect(await age()).toBe(0);
   });

@@ -313,6 +313,35 @@ BEGIN
 END
 $$;
 
+-- Whether a processing role may write a row about a contact (the WITH CHECK of
+-- its insert and update policies, lib/database/grants.ts): the contact exists,
+-- is not restricted (art. 18: no new processing), does not object when the role
+-- honours objections (art. 21), and is in active use (an archived record takes
+-- no new row). Unlike crm.may_process it needs no consent: recording a first
+-- consent is how a contact enters a purpose. Answers for the caller's own roles
+-- only, and the same for a hidden contact as for an id that does not exist.
+CREATE FUNCTION crm.may_record_about(p_role name, p_contact uuid) RETURNS boolean
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  r record;
+  c record;
+BEGIN
+  IF NOT pg_has_role(session_user, p_role, 'USAGE') THEN
+    RETURN false;
+  END IF;
+  SELECT * INTO r FROM gdpr.processing_roles WHERE role_name = p_role;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  SELECT restricted, objecting INTO c FROM crm.contacts WHERE id = p_contact;
+  IF NOT FOUND OR c.restricted OR (r.honours_objection AND c.objecting) THEN
+    RETURN false;
+  END IF;
+  RETURN crm.in_active_use('crm.contacts', p_contact, NULL);
+END
+$$;
+REVOKE ALL ON FUNCTION crm.may_record_about(name, uuid) FROM PUBLIC;
+
 ------------------------------------------------------------ erasure with legal holds
 
 -- Right to erasure (art. 17). Without a legal hold on anything of the

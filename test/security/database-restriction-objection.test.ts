@@ -1,3 +1,4 @@
+import { sampledAnswers } from '../helpers/sampled-calls';
 import { createHmac } from 'node:crypto';
 import type { Client } from 'pg';
 import { AccessRole, Catalog } from '../../lib/catalog/catalog';
@@ -112,23 +113,7 @@ async function reach(role: string, hidden: string[]): Promise<Reach> {
       }
     }
     for (const { sig, fn, args } of functions) {
-      const call = async (id: string): Promise<string[]> => {
-        const combos = (args as string[]).reduce<string[][]>((acc, type) => acc.flatMap((a) => samples(type, id, role).map((v) => [...a, v])), [[]]);
-        const answers: string[] = [];
-        for (const values of combos) {
-          const placeholders = values.map((_, i) => `$${i + 1}::${(args as string[])[i]}`).join(', ');
-          await c.query('BEGIN');
-          try {
-            const { rows } = await c.query(`SELECT COALESCE(string_agg(r::text, ' | '), '') AS out FROM ${fn}(${placeholders}) AS r`, values);
-            answers.push(rows[0].out.split(id).join('<id>'));
-          } catch (err) {
-            answers.push(`error: ${(err as Error).message.split(id).join('<id>')}`);
-          } finally {
-            await c.query('ROLLBACK');
-          }
-        }
-        return answers;
-      };
+      const call = (id: string) => sampledAnswers(c, fn, args as string[], id, (type, x) => samples(type, x, role));
       const baseline = await call(NOBODY);
       for (const n of hidden) {
         const answers = await call(people[n].id);

@@ -148,7 +148,9 @@ export function extractPrivileges(sub: Subcontractor, columns: readonly SchemaCo
 function roleSql(role: AccessRole, input: DatabaseCatalogInput, privileges = rolePrivileges(role, input.columns), extract = false): string[] {
   const r = q(role.name);
   const restriction = hasRestrictionSchema(input.tables);
-  const retentionSchema = hasRetentionClocks(input.columns);
+  // Rows about a contact are written only about a contact the role may still process (crm.may_record_about,
+  // migration 0012: needs the restriction marks and the archive).
+  const guardsWrites = restriction && hasRetentionClocks(input.columns) && isProcessingRole(role);
   const out: string[] = [];
   const describe = [
     `reads ${role.reads.map((c) => c.name).join(', ') || 'nothing'}`,
@@ -182,7 +184,7 @@ function roleSql(role: AccessRole, input: DatabaseCatalogInput, privileges = rol
     // A row about a contact is written only about a contact the role may still process (not restricted,
     // not objecting where it honours objections, not archived): no new processing of a hidden contact, and
     // no retention clock restarted through it. A new contact record itself is always allowed.
-    const recordable = restriction && retentionSchema && isProcessingRole(role) && relation !== CONTACTS_RELATION ? `${MAY_RECORD_ABOUT}(current_user, ${key})` : 'true';
+    const recordable = guardsWrites && relation !== CONTACTS_RELATION ? `${MAY_RECORD_ABOUT}(current_user, ${key})` : 'true';
     const policies: [string, string][] = [
       ['select', `FOR SELECT TO ${r} USING (${visible})`],
       ['insert', `FOR INSERT TO ${r} WITH CHECK (${recordable})`],
@@ -196,7 +198,7 @@ function roleSql(role: AccessRole, input: DatabaseCatalogInput, privileges = rol
       }
     }
   }
-  if (restriction && retentionSchema && isProcessingRole(role) && [...privileges].some(([relation, p]) => relation !== CONTACTS_RELATION && p.insert.length + p.update.length > 0)) {
+  if (guardsWrites && [...privileges].some(([relation, p]) => relation !== CONTACTS_RELATION && p.insert.length + p.update.length > 0)) {
     out.push(`GRANT EXECUTE ON FUNCTION ${MAY_RECORD_ABOUT}(name, uuid) TO ${r};`);
   }
   if (role.consentPurpose) out.push(`GRANT EXECUTE ON FUNCTION ${consentFunction(role.consentPurpose)}(uuid) TO ${r};`);

@@ -1,3 +1,4 @@
+import { runAppInProcess } from '../helpers/app';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,30 +54,12 @@ function synthOn(fakeDate: string, context: Record<string, unknown> = {}): Synth
   return { status: run.status, stderr: run.stderr, outdir, templates: readTemplates(outdir) };
 }
 
-class Exit extends Error {
-  constructor(readonly status: number) {
-    super(`process.exit(${status})`);
-  }
-}
-
 /**
- * Runs the same bin/app.ts in this process (as the CDK CLI would, with the context and output
- * directory in the environment) under jest's fake clock reading `fakeDate`: a child process costs
- * a module load and a synth per date, and one child run (above) already proves the app as a process.
- * process.exit and stderr are captured, so the exit status and message are the app's own.
+ * Runs the same bin/app.ts in this process (test/helpers/app.ts) under jest's fake clock reading
+ * `fakeDate`: a child process costs a module load and a synth per date, and one child run (above)
+ * already proves the app as a process.
  */
 function synthInProcess(fakeDate: string, context: Record<string, unknown> = {}): Synth & { clock: string } {
-  const outdir = join(mkdtempSync(join(tmpdir(), 'gdpr-dates-')), 'cdk.out');
-  const saved = { cwd: process.cwd(), context: process.env[cxapi.CONTEXT_ENV], outdir: process.env[cxapi.OUTDIR_ENV] };
-  let stderr = '';
-  let status: number | null = 0;
-  const exit = jest.spyOn(process, 'exit').mockImplementation((code?: string | number | null) => {
-    throw new Exit(Number(code ?? 0));
-  });
-  const write = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
   // Only Date is faked: timers stay real so nothing in the synth can hang on them.
   jest.useFakeTimers({
     now: new Date(fakeDate),
@@ -85,27 +68,11 @@ function synthInProcess(fakeDate: string, context: Record<string, unknown> = {})
   });
   const clock = new Date().toISOString();
   try {
-    process.chdir(REPO_ROOT);
-    process.env[cxapi.CONTEXT_ENV] = JSON.stringify({ ...CONFIG_CONTEXT, ...context });
-    process.env[cxapi.OUTDIR_ENV] = outdir;
-    jest.isolateModules(() => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- bin/app.ts is a script: requiring it runs it
-      require('../../bin/app');
-    });
-  } catch (err) {
-    if (!(err instanceof Exit)) throw err;
-    status = err.status;
+    const run = runAppInProcess({ ...CONFIG_CONTEXT, ...context });
+    return { ...run, templates: readTemplates(run.outdir), clock };
   } finally {
     jest.useRealTimers();
-    write.mockRestore();
-    exit.mockRestore();
-    process.chdir(saved.cwd);
-    for (const [name, value] of [[cxapi.CONTEXT_ENV, saved.context], [cxapi.OUTDIR_ENV, saved.outdir]] as const) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
   }
-  return { status, stderr, outdir, templates: readTemplates(outdir), clock };
 }
 
 /** Every warning annotation of the assembly: [construct path, message]. */

@@ -69,7 +69,8 @@ export interface BreachDetectionProps {
    */
   readonly exportThresholdMegabytesPerHour?: number;
   /**
-   * How long the trail's log files are kept and locked.
+   * How long the trail's log files are kept and locked (refused with `organisationTrail`: its bucket, in
+   * the log archive account, keeps them by its own lifecycle).
    * @default Duration.days(365)
    */
   readonly trailRetention?: Duration;
@@ -135,6 +136,9 @@ export class BreachDetection extends Construct {
 
   constructor(scope: Construct, id: string, props: BreachDetectionProps) {
     super(scope, id);
+    if (props.organisationTrail !== undefined && props.trailRetention !== undefined) {
+      throw new Error(`BreachDetection: trailRetention applies to the stack's own trail; the organisation trail ${props.organisationTrail.trailArn} keeps its log files in bucket ${props.organisationTrail.bucketName} by that bucket's lifecycle. Remove trailRetention beside organisationTrail`);
+    }
     const threshold = props.exportThresholdMegabytesPerHour ?? 512;
     if (!Token.isUnresolved(threshold) && (!Number.isInteger(threshold) || threshold < 1)) {
       throw new Error(`BreachDetection: exportThresholdMegabytesPerHour must be a whole number of megabytes, at least 1; got ${threshold}`);

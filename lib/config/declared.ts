@@ -15,6 +15,12 @@ export interface DeclaredParties {
    * would bring erased contacts back.
    */
   readonly erasureBoundDays: number;
+  /**
+   * The VPC's IPv4 range (`network.vpcCidr`). In an existing VPC
+   * (`landingZone.network`) the template holds no `AWS::EC2::VPC` to read it
+   * from, and a VPN rule to the whole VPC must still be recognised.
+   */
+  readonly vpcCidr?: string;
 }
 
 /** What the rule packs must know of a configuration besides its regions (`GdprChecksProps.declared`). */
@@ -24,5 +30,6 @@ export function declaredParties(config: BaselineConfig): DeclaredParties {
     processorAccounts: [...new Set(config.subcontractors.map((s) => s.accountId))],
     ...(config.backup.copyTarget ? { backupAccount: config.backup.copyTarget.account } : {}),
     erasureBoundDays: erasureBound(longestRetentionDays(config.categories)),
+    vpcCidr: config.network.vpcCidr,
   };
 }

@@ -14,6 +14,12 @@ export const DATABASE_DEFAULTS = { minCapacity: 0.5, maxCapacity: 4, backupReten
 /** Retention purge and recontact defaults (README, "Retention and recontact"). */
 export const RETENTION_DEFAULTS = { recontactDays: 60, purgeSchedule: 'cron(30 2 * * ? *)' } as const;
 
+/** Client VPN defaults (README, "Configuration"), for the endpoint the kit creates; an existing endpoint keeps its own. */
+export const VPN_DEFAULTS = {
+  sessionTimeoutHours: 8,
+  loginBanner: 'Restricted access: personal data protected under the GDPR. Every connection is logged.',
+} as const;
+
 /** Breach detection defaults (README, "Breach detection and the 72-hour clock"). */
 export const BREACH_DEFAULTS = {
   guardDuty: false,

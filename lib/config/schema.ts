@@ -88,7 +88,8 @@ const configObject = z
     network: z
       .object({
         vpcCidr: cidr,
-        vpnClientCidr: cidr,
+        /** The client range of the endpoint the kit creates; refused beside an existing endpoint (checked across sections). */
+        vpnClientCidr: cidr.optional(),
         availabilityZones: z.array(z.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/)).min(2).optional(),
         s3PrefixListId: z.string().regex(PREFIX_LIST_ID_PATTERN, { message: 'must be a prefix list id such as pl-23ad484a' }).optional(),
       })
@@ -103,9 +104,11 @@ const configObject = z
             saml: z.object({ providerArn: samlProviderArn }).strict().optional(),
           })
           .strict(),
+        /** Left out: 8 (VPN_DEFAULTS). Refused beside an existing endpoint, which keeps its own (checked across sections). */
         sessionTimeoutHours: z
           .union(VPN_SESSION_TIMEOUT_HOURS.map((h) => z.literal(h)) as unknown as [z.ZodLiteral<8>, z.ZodLiteral<10>, z.ZodLiteral<12>, z.ZodLiteral<24>])
-          .default(8),
+          .optional(),
+        /** Left out: a notice that access is restricted and logged (VPN_DEFAULTS). Refused beside an existing endpoint. */
         loginBanner: z.string().max(1400).optional(),
       })
       .strict(),

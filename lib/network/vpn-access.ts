@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { VPN_DEFAULTS } from '../config/defaults';
 
 /** A group of the identity provider that may reach the database subnets. */
 export interface VpnGroupAuthorization {
@@ -25,8 +26,11 @@ export interface ExistingClientVpnEndpoint {
 
 export interface VpnAccessProps {
   readonly vpc: ec2.IVpc;
-  /** Client IPv4 range, /12 to /22, outside the VPC's range (unused with `existingEndpoint`). */
-  readonly clientCidr: string;
+  /**
+   * Client IPv4 range, /12 to /22, outside the VPC's range.
+   * @default - none; required unless `existingEndpoint` is set (refused with it: the endpoint has its own)
+   */
+  readonly clientCidr?: string;
   /**
    * ACM certificate of the VPN server, in the stack's region.
    * @default - none; required unless `existingEndpoint` is set
@@ -63,17 +67,17 @@ export interface VpnAccessProps {
   /** Customer-managed key for the connection log group. */
   readonly logsKey: kms.IKey;
   /**
-   * Maximum VPN session length.
+   * Maximum VPN session length (refused with `existingEndpoint`: the endpoint's own setting).
    * @default 8 hours
    */
   readonly sessionTimeoutHours?: VpnSessionTimeoutHours;
   /**
-   * How long connection logs are kept.
+   * How long connection logs are kept (refused with `existingEndpoint`: the endpoint logs where its owner set).
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly connectionLogRetention?: logs.RetentionDays;
   /**
-   * Banner shown to users when they connect.
+   * Banner shown to users when they connect (refused with `existingEndpoint`: the endpoint's own setting).
    * @default - a notice that access is restricted and logged
    */
   readonly loginBanner?: string;
@@ -102,9 +106,17 @@ export class VpnAccess extends Construct {
   constructor(scope: Construct, id: string, props: VpnAccessProps) {
     super(scope, id);
     if (props.existingEndpoint) {
+      // What only the endpoint's owner can set is refused, never silently left out of the template.
+      const ignored = (['clientCidr', 'serverCertificateArn', 'sessionTimeoutHours', 'loginBanner', 'connectionLogRetention'] as const).filter((p) => props[p] !== undefined);
+      if (ignored.length > 0) {
+        throw new Error(`VpnAccess: ${ignored.join(', ')} ${ignored.length === 1 ? 'is a setting' : 'are settings'} of the existing endpoint ${props.existingEndpoint.endpointId}, which only its owner changes (aws ec2 modify-client-vpn-endpoint); remove ${ignored.length === 1 ? 'it' : 'them'} beside existingEndpoint`);
+      }
       this.endpoint = this.addToExistingEndpoint(props, props.existingEndpoint);
       this.securityGroup = ec2.SecurityGroup.fromSecurityGroupId(this, 'SecurityGroup', props.existingEndpoint.securityGroupId, { mutable: false });
       return;
+    }
+    if (!props.clientCidr) {
+      throw new Error('VpnAccess: set clientCidr (the client IPv4 range, /12 to /22, outside the VPC), or existingEndpoint to use an endpoint the organisation already runs');
     }
     if (!props.serverCertificateArn) {
       throw new Error('VpnAccess: set serverCertificateArn (the ACM certificate of the VPN server), or existingEndpoint to use an endpoint the organisation already runs');
@@ -141,12 +153,12 @@ export class VpnAccess extends Construct {
         : undefined,
       authorizeAllUsersToVpcCidr: false,
       splitTunnel: true,
-      sessionTimeout: TIMEOUTS[props.sessionTimeoutHours ?? 8],
+      sessionTimeout: TIMEOUTS[props.sessionTimeoutHours ?? VPN_DEFAULTS.sessionTimeoutHours],
       logging: true,
       logGroup: this.connectionLogGroup,
       securityGroups: [this.securityGroup],
       vpcSubnets: props.associationSubnets,
-      clientLoginBanner: props.loginBanner ?? 'Restricted access: personal data protected under the GDPR. Every connection is logged.',
+      clientLoginBanner: props.loginBanner ?? VPN_DEFAULTS.loginBanner,
       description: 'VPN-only access to the contact database',
     });
     this.endpoint = endpoint;

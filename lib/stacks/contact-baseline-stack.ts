@@ -135,7 +135,8 @@ export class ContactBaselineStack extends Stack {
       logsKey: this.logsKey,
       sessionTimeoutHours: config.vpn.sessionTimeoutHours,
       loginBanner: config.vpn.loginBanner,
-      connectionLogRetention: logRetention,
+      // An existing endpoint logs where its owner set (acknowledged, with the command that checks it).
+      ...(existingNetwork?.clientVpnEndpoint ? {} : { connectionLogRetention: logRetention }),
     });
     this.database.allowConnectionsFrom(this.vpn.securityGroup, 'PostgreSQL from Client VPN users');
 
@@ -189,7 +190,7 @@ export class ContactBaselineStack extends Stack {
       logsKey: this.logsKey,
       guardDuty: config.breach.guardDuty,
       exportThresholdMegabytesPerHour: config.breach.exportAlarm.megabytesPerHour,
-      trailRetention: Duration.days(config.breach.trailRetentionDays),
+      ...(config.breach.trailRetentionDays !== undefined ? { trailRetention: Duration.days(config.breach.trailRetentionDays) } : {}),
       deploymentFunctionRoles: [this.network.defaultSecurityGroupCloser.handler.role],
       organisationTrail: config.landingZone.organisationTrail,
     });

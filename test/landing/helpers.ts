@@ -47,6 +47,12 @@ export const ORGANISATION_TRAIL = {
   recordsLambdaDataEvents: true,
 };
 
+/** Records the account with ORGANISATION_TRAIL: the trail's retention is then the log archive's, not breach.trailRetentionDays. */
+export function useOrganisationTrail(c: Record<string, any>, trail: Partial<typeof ORGANISATION_TRAIL> = {}): void {
+  c.landingZone.organisationTrail = { ...ORGANISATION_TRAIL, ...trail };
+  delete c.breach.trailRetentionDays;
+}
+
 /** An existing VPC of a landing zone (10.40.0.0/16, as network.vpcCidr of the reference), two zones. */
 export const EXISTING_NETWORK = {
   vpcId: 'vpc-0a1b2c3d4e5f67890',
@@ -63,3 +69,15 @@ export const EXISTING_NETWORK = {
 
 /** A Client VPN endpoint the organisation already runs in EXISTING_NETWORK's VPC. */
 export const EXISTING_ENDPOINT = { endpointId: 'cvpn-endpoint-0123456789abcdef0', securityGroupId: 'sg-0c1c2c3c4c5c6c7c8' };
+
+/**
+ * Builds in EXISTING_NETWORK with EXISTING_ENDPOINT: the endpoint's certificate, client range, session
+ * timeout and login banner are its owner's, so the configuration leaves them out.
+ */
+export function useExistingEndpoint(c: Record<string, any>): void {
+  c.landingZone.network = { ...JSON.parse(JSON.stringify(EXISTING_NETWORK)), clientVpnEndpoint: { ...EXISTING_ENDPOINT } };
+  delete c.vpn.serverCertificateArn;
+  delete c.vpn.sessionTimeoutHours;
+  delete c.vpn.loginBanner;
+  delete c.network.vpnClientCidr;
+}

@@ -1,6 +1,8 @@
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { declaredParties } from '../../lib/config/declared';
+import { BreachDetection, type BreachDetectionProps } from '../../lib/breach/breach-detection';
 import { DETECTIONS } from '../../lib/breach/detections';
 import { type BaselineConfig, permittedRegions } from '../../lib/config/schema';
 import { Catalog } from '../../lib/catalog/catalog';
@@ -9,7 +11,7 @@ import { ContactBaselineStack } from '../../lib/stacks/contact-baseline-stack';
 import { problems } from '../helpers/config';
 import { defaultConfigInput } from '../helpers/reference';
 import { validate } from '../nag/helpers';
-import { baselineStacks, configWith, ORGANISATION_TRAIL, unacknowledgedFindings } from './helpers';
+import { baselineStacks, configWith, ORGANISATION_TRAIL, unacknowledgedFindings, useOrganisationTrail } from './helpers';
 
 /*
  * landingZone.organisationTrail: the organisation trail (AWS Control Tower, Landing Zone Accelerator)
@@ -21,7 +23,7 @@ let config: BaselineConfig;
 let stack: ContactBaselineStack;
 let template: Template;
 beforeAll(() => {
-  config = configWith((c) => (c.landingZone.organisationTrail = { ...ORGANISATION_TRAIL }));
+  config = configWith((c) => useOrganisationTrail(c));
   stack = baselineStacks(config).find((s): s is ContactBaselineStack => s instanceof ContactBaselineStack)!;
   template = Template.fromStack(stack);
 });
@@ -86,7 +88,7 @@ describe('the acknowledgment silences the missing trail only', () => {
 describe('the configuration of the organisation trail', () => {
   const withTrail = (change: (t: Record<string, any>) => void) => {
     const cfg = defaultConfigInput();
-    cfg.landingZone.organisationTrail = { ...ORGANISATION_TRAIL };
+    useOrganisationTrail(cfg);
     change(cfg.landingZone.organisationTrail);
     return problems(cfg);
   };
@@ -121,6 +123,22 @@ describe('the configuration of the organisation trail', () => {
     ]);
   });
 
+  test('breach.trailRetentionDays is refused beside it: the log archive bucket keeps the log files, and the value would silently do nothing', () => {
+    const cfg = defaultConfigInput();
+    useOrganisationTrail(cfg);
+    cfg.breach.trailRetentionDays = 730;
+    expect(problems(cfg)).toEqual([
+      "breach.trailRetentionDays: the organisation trail (landingZone.organisationTrail) keeps its log files in bucket aws-controltower-logs-888877776666-eu-west-3 by that bucket's lifecycle, not the stack's; remove breach.trailRetentionDays, and check the log archive keeps them at least 365 days (art. 33(5)); got 730",
+    ]);
+  });
+
+  test('BreachDetection refuses trailRetention beside organisationTrail too, for a construct user', () => {
+    const props = { organisationTrail: ORGANISATION_TRAIL, trailRetention: Duration.days(730) } as unknown as BreachDetectionProps; // refused before any other prop is read
+    expect(() => new BreachDetection(new Stack(), 'Breach', props)).toThrow(
+      /^BreachDetection: trailRetention applies to the stack's own trail; the organisation trail arn:aws:cloudtrail:eu-west-3:999988887777:trail\/aws-controltower-BaselineCloudTrail keeps its log files in bucket aws-controltower-logs-888877776666-eu-west-3 by that bucket's lifecycle\. Remove trailRetention beside organisationTrail$/,
+    );
+  });
+
   test('a bucket name, account id or trail ARN that is not one: one line each', () => {
     const lines = withTrail((t) => {
       t.bucketName = 'Logs_Bucket';
@@ -134,7 +152,7 @@ describe('the configuration of the organisation trail', () => {
 
 describe('an organisation trail that does not record the invocations of the kit\'s functions', () => {
   test('leaves a warning that says what to add to it', () => {
-    const other = baselineStacks(configWith((c) => (c.landingZone.organisationTrail = { ...ORGANISATION_TRAIL, recordsLambdaDataEvents: false })))[0];
+    const other = baselineStacks(configWith((c) => useOrganisationTrail(c, { recordsLambdaDataEvents: false })))[0];
     Annotations.fromStack(other).hasWarning('/GdprContactBaseline/Breach', Match.stringLikeRegexp('not declared to record Lambda data events.*recordsLambdaDataEvents: true'));
   });
 });

@@ -25,8 +25,11 @@ export const breachSchema = z
       })
       .strict()
       .default({ ...BREACH_DEFAULTS.exportAlarm }),
-    /** How long the trail's log files are kept (at least a year: the breach register, art. 33(5)). */
-    trailRetentionDays: z.number().int().min(365, { message: 'keep the trail at least 365 days: it documents breaches (art. 33(5))' }).max(3650).default(BREACH_DEFAULTS.trailRetentionDays),
+    /**
+     * How long the stack's own trail keeps its log files (at least a year: the breach register, art. 33(5)).
+     * Left out: 365 days (BREACH_DEFAULTS). Refused beside landingZone.organisationTrail, whose bucket keeps them.
+     */
+    trailRetentionDays: z.number().int().min(365, { message: 'keep the trail at least 365 days: it documents breaches (art. 33(5))' }).max(3650).optional(),
   })
   .strict();
 

@@ -179,6 +179,22 @@ export function landingZoneChecks(cfg: any, permitted: readonly string[], proble
   if (endpoint !== undefined && cfg.vpn?.serverCertificateArn !== undefined) {
     problem(['vpn', 'serverCertificateArn'], 'the existing Client VPN endpoint (landingZone.network.clientVpnEndpoint) has its own server certificate; remove vpn.serverCertificateArn');
   }
+  // What only the owner of an existing endpoint sets is refused, never silently left out of the template.
+  const endpointId = str(endpoint?.endpointId) ?? '<endpoint id>';
+  const ownSettings: [string[], unknown, string][] = [
+    [['network', 'vpnClientCidr'], cfg.network?.vpnClientCidr, 'assigns client addresses from its own client CIDR'],
+    [['vpn', 'sessionTimeoutHours'], cfg.vpn?.sessionTimeoutHours, `has its own session timeout (aws ec2 modify-client-vpn-endpoint --client-vpn-endpoint-id ${endpointId} --session-timeout-hours 8)`],
+    [['vpn', 'loginBanner'], cfg.vpn?.loginBanner, `shows its own login banner (aws ec2 modify-client-vpn-endpoint --client-vpn-endpoint-id ${endpointId} --client-login-banner-options Enabled=true,BannerText=...)`],
+  ];
+  for (const [path, value, setting] of endpoint !== undefined ? ownSettings : []) {
+    if (value !== undefined) problem(path, `the existing Client VPN endpoint (landingZone.network.clientVpnEndpoint) ${setting}, which its owner sets; remove ${path.join('.')}`);
+  }
+  if (endpoint === undefined && cfg.network && cfg.network.vpnClientCidr === undefined) {
+    problem(['network', 'vpnClientCidr'], 'required: the client IPv4 range of the VPN endpoint the kit creates (/12 to /22, private, outside network.vpcCidr), such as 10.100.0.0/22 (or name an existing endpoint in landingZone.network.clientVpnEndpoint)');
+  }
+  if (trail !== undefined && cfg.breach?.trailRetentionDays !== undefined) {
+    problem(['breach', 'trailRetentionDays'], `the organisation trail (landingZone.organisationTrail) keeps its log files in bucket ${str(trail.bucketName) ?? 'its bucket'} by that bucket's lifecycle, not the stack's; remove breach.trailRetentionDays, and check the log archive keeps them at least 365 days (art. 33(5))`);
+  }
 
   const management = str(lz.organizations?.managementAccount);
   if (management && management === str(cfg.environment?.account)) {

@@ -61,6 +61,8 @@ export interface CostLine {
   readonly quantity: number;
   readonly unit: string;
   readonly unitPrice: number;
+  /** The price of the table it is charged at. */
+  readonly price: keyof RegionPrices;
   readonly monthly: number;
   /** What the quantity rests on besides the templates, if anything. */
   readonly assumption?: string;
@@ -76,6 +78,8 @@ export interface CostEstimate {
   readonly assumptions: string[];
   readonly notPriced: readonly string[];
   readonly pricesDate: string;
+  /** The lines charged at a price the table has not confirmed at its source (`PRICES.checked`), with their region. */
+  readonly unconfirmedPrices: string[];
   readonly sources: string[];
 }
 
@@ -96,14 +100,15 @@ function templateLines(input: TemplateInput, prices: RegionPrices, usage: { user
   const t = input.template;
   const v = VOLUME_ASSUMPTIONS;
   const lines: CostLine[] = [];
-  const line = (item: string, quantity: number, unit: string, unitPrice: number, assumption?: string) => {
-    if (quantity > 0) lines.push({ item, quantity, unit, unitPrice, monthly: quantity * unitPrice, ...(assumption ? { assumption } : {}) });
+  const line = (item: string, quantity: number, unit: string, price: keyof RegionPrices, assumption?: string) => {
+    const unitPrice = prices[price];
+    if (quantity > 0) lines.push({ item, quantity, unit, unitPrice, price, monthly: quantity * unitPrice, ...(assumption ? { assumption } : {}) });
   };
 
   const associations = resourcesOf(t, 'AWS::EC2::ClientVpnTargetNetworkAssociation').length;
-  line('Client VPN associations', associations * HOURS_PER_MONTH, 'association-hours', prices.clientVpnAssociationHour);
+  line('Client VPN associations', associations * HOURS_PER_MONTH, 'association-hours', 'clientVpnAssociationHour');
   if (resourcesOf(t, 'AWS::EC2::ClientVpnEndpoint').length > 0) {
-    line('Client VPN connections', usage.users * usage.hours, 'connection-hours', prices.clientVpnConnectionHour, `${usage.users} users × ${usage.hours} h`);
+    line('Client VPN connections', usage.users * usage.hours, 'connection-hours', 'clientVpnConnectionHour', `${usage.users} users × ${usage.hours} h`);
   }
 
   const instances = resourcesOf(t, 'AWS::RDS::DBInstance');
@@ -117,7 +122,7 @@ function templateLines(input: TemplateInput, prices: RegionPrices, usage: { user
       min = 0.5;
     }
     if (min > 0) {
-      line('Aurora Serverless v2 capacity', count * min * HOURS_PER_MONTH, 'ACU-hours', prices.auroraAcuHour, `${count} instance${count === 1 ? '' : 's'} at the ${min} ACU minimum, all month`);
+      line('Aurora Serverless v2 capacity', count * min * HOURS_PER_MONTH, 'ACU-hours', 'auroraAcuHour', `${count} instance${count === 1 ? '' : 's'} at the ${min} ACU minimum, all month`);
     } else {
       const pauseMinutes = typeof scaling.SecondsUntilAutoPause === 'number' ? scaling.SecondsUntilAutoPause / 60 : 5;
       const active = Math.min(HOURS_PER_MONTH, usage.hours + (v.wakeupsPerMonth * (pauseMinutes + v.wakeupMinutes)) / 60);
@@ -125,17 +130,17 @@ function templateLines(input: TemplateInput, prices: RegionPrices, usage: { user
         'Aurora Serverless v2 capacity',
         count * v.resumedAcu * active,
         'ACU-hours',
-        prices.auroraAcuHour,
+        'auroraAcuHour',
         `${count} instance${count === 1 ? '' : 's'} paused at 0 ACU, up at ${v.resumedAcu} ACU ${Math.round(active)} h (the users' ${usage.hours} h and ${v.wakeupsPerMonth} nightly purges of ${pauseMinutes + v.wakeupMinutes} min)`,
       );
     }
-    line('Aurora storage', v.databaseStorageGb, 'GB-months', prices.auroraStorageGbMonth, `${v.databaseStorageGb} GB of contacts, audit and indexes`);
-    line('Aurora I/O', v.databaseIoMillions, 'million requests', prices.auroraIoPerMillion, `${v.databaseIoMillions} million a month`);
-    if (p.ManageMasterUserPassword === true) line('Secrets Manager secrets', 1, 'secrets', prices.secretMonth);
+    line('Aurora storage', v.databaseStorageGb, 'GB-months', 'auroraStorageGbMonth', `${v.databaseStorageGb} GB of contacts, audit and indexes`);
+    line('Aurora I/O', v.databaseIoMillions, 'million requests', 'auroraIoPerMillion', `${v.databaseIoMillions} million a month`);
+    if (p.ManageMasterUserPassword === true) line('Secrets Manager secrets', 1, 'secrets', 'secretMonth');
   }
 
   const vaults = resourcesOf(t, 'AWS::Backup::BackupVault').length + resourcesOf(t, 'AWS::Backup::LogicallyAirGappedBackupVault').length;
-  line('Backup storage', vaults * v.backupGbPerVault, 'GB-months', prices.auroraBackupGbMonth, `${v.backupGbPerVault} GB of recovery points per vault`);
+  line('Backup storage', vaults * v.backupGbPerVault, 'GB-months', 'auroraBackupGbMonth', `${v.backupGbPerVault} GB of recovery points per vault`);
 
   let endpointZones = 0;
   for (const [id, endpoint] of resourcesOf(t, 'AWS::EC2::VPCEndpoint')) {
@@ -147,26 +152,26 @@ function templateLines(input: TemplateInput, prices: RegionPrices, usage: { user
       endpointZones += 2;
     }
   }
-  line('Interface endpoints', endpointZones * HOURS_PER_MONTH, 'endpoint-zone-hours', prices.interfaceEndpointZoneHour);
+  line('Interface endpoints', endpointZones * HOURS_PER_MONTH, 'endpoint-zone-hours', 'interfaceEndpointZoneHour');
 
-  line('KMS keys', resourcesOf(t, 'AWS::KMS::Key').length, 'keys', prices.kmsKeyMonth);
-  line('Secrets Manager secrets', resourcesOf(t, 'AWS::SecretsManager::Secret').length, 'secrets', prices.secretMonth);
+  line('KMS keys', resourcesOf(t, 'AWS::KMS::Key').length, 'keys', 'kmsKeyMonth');
+  line('Secrets Manager secrets', resourcesOf(t, 'AWS::SecretsManager::Secret').length, 'secrets', 'secretMonth');
 
   const dataTrails = resourcesOf(t, 'AWS::CloudTrail::Trail').filter(([, r]) =>
     (r.Properties?.EventSelectors ?? []).some((s: any) => (s.DataResources ?? []).length > 0) || (r.Properties?.AdvancedEventSelectors ?? []).length > 0,
   ).length;
-  line('CloudTrail data events', (dataTrails * v.dataEventsPerMonth) / 100_000, '100,000 events', prices.cloudTrailDataEventsPer100k, `${v.dataEventsPerMonth.toLocaleString('en-US')} recorded invocations a month`);
+  line('CloudTrail data events', (dataTrails * v.dataEventsPerMonth) / 100_000, '100,000 events', 'cloudTrailDataEventsPer100k', `${v.dataEventsPerMonth.toLocaleString('en-US')} recorded invocations a month`);
 
   const logGroups = resourcesOf(t, 'AWS::Logs::LogGroup');
-  line('CloudWatch Logs ingestion', logGroups.length * v.logIngestionGbPerGroup, 'GB', prices.logsIngestionGb, `${v.logIngestionGbPerGroup} GB a month per log group`);
+  line('CloudWatch Logs ingestion', logGroups.length * v.logIngestionGbPerGroup, 'GB', 'logsIngestionGb', `${v.logIngestionGbPerGroup} GB a month per log group`);
   const stored = logGroups.reduce((gb, [, g]) => {
     const days = g.Properties?.RetentionInDays;
     return gb + v.logIngestionGbPerGroup * Math.min(12, typeof days === 'number' ? days / 30 : 12);
   }, 0);
-  line('CloudWatch Logs storage', stored, 'GB-months', prices.logsStorageGbMonth, 'what the retention keeps of that volume, at most a year of it');
+  line('CloudWatch Logs storage', stored, 'GB-months', 'logsStorageGbMonth', 'what the retention keeps of that volume, at most a year of it');
 
-  line('S3 storage (audit trail, extracts, access logs)', resourcesOf(t, 'AWS::S3::Bucket').length * v.bucketGb, 'GB-months', prices.s3StandardGbMonth, `${v.bucketGb} GB per bucket`);
-  line('CloudWatch alarms', resourcesOf(t, 'AWS::CloudWatch::Alarm').length, 'alarms', prices.alarmMonth);
+  line('S3 storage (audit trail, extracts, access logs)', resourcesOf(t, 'AWS::S3::Bucket').length * v.bucketGb, 'GB-months', 's3StandardGbMonth', `${v.bucketGb} GB per bucket`);
+  line('CloudWatch alarms', resourcesOf(t, 'AWS::CloudWatch::Alarm').length, 'alarms', 'alarmMonth');
   return lines;
 }
 
@@ -182,6 +187,7 @@ export function estimateCost(inputs: readonly TemplateInput[], options: CostOpti
   const usage = { users: options.users ?? USAGE_DEFAULTS[profile].users, hours: options.hours ?? USAGE_DEFAULTS[profile].hours };
   const notes = new Set<string>();
   const regions = new Set<string>();
+  const unconfirmed = new Set<string>();
   const merged = new Map<string, CostLine>();
   for (const input of inputs) {
     const region = options.region ?? input.region;
@@ -190,6 +196,7 @@ export function estimateCost(inputs: readonly TemplateInput[], options: CostOpti
     if (!prices) throw new CostInputError(`no prices for ${region}: the table covers ${Object.keys(table.regions).join(', ')} (the regions the kit deploys to); pass --region with one of them`);
     regions.add(region);
     for (const l of templateLines(input, prices, usage, notes)) {
+      if (!(table.checked[region] ?? []).includes(l.price)) unconfirmed.add(`${l.item} (${region})`);
       const key = `${l.item}@${l.unitPrice}`;
       const previous = merged.get(key);
       merged.set(key, previous ? { ...previous, quantity: previous.quantity + l.quantity, monthly: previous.monthly + l.monthly } : l);
@@ -214,6 +221,7 @@ export function estimateCost(inputs: readonly TemplateInput[], options: CostOpti
     ],
     notPriced: NOT_PRICED,
     pricesDate: table.date,
+    unconfirmedPrices: [...unconfirmed],
     sources: [...new Set(Object.values(table.sources))],
   };
 }
@@ -241,6 +249,7 @@ export function formatCost(e: CostEstimate): string {
     ...e.notPriced.map((n) => `  - ${n}`),
     '',
     `Prices: lib/cost/prices.ts (${e.pricesDate}), from ${e.sources.join(' ')}`,
+    ...(e.unconfirmedPrices.length > 0 ? [`Prices not yet confirmed at their source (check them before relying on the total): ${e.unconfirmedPrices.join(', ')}`] : []),
     '',
   ].join('\n');
 }

@@ -8,6 +8,13 @@
  * Dated: test/cost/prices.test.ts fails when `date` is more than a year older
  * than the package's release date (package.json `releaseDate`). To refresh it,
  * re-read every price at its source below, update the figures and `date`.
+ *
+ * Not every figure has been confirmed at a source: `checked` lists, per region,
+ * those that were (against copies of the AWS Price List offer files of
+ * September and October 2026, read on 2026-12-02); every other figure is the
+ * kit's reading of the AWS pricing pages, and `gdpr-baseline cost` names the
+ * unconfirmed prices it uses. Client VPN, the largest line, is confirmed in no
+ * EU region yet.
  */
 
 /** The unit prices the estimate uses, for one region. */
@@ -43,12 +50,14 @@ export interface RegionPrices {
 }
 
 export interface PriceTable {
-  /** The day the prices were read (YYYY-MM-DD). */
+  /** The day the table was last reviewed (YYYY-MM-DD). */
   readonly date: string;
   readonly currency: 'USD';
   /** Where each price comes from. */
   readonly sources: Readonly<Record<keyof RegionPrices, string>>;
   readonly regions: Readonly<Record<string, RegionPrices>>;
+  /** Per region, the prices confirmed at a source (the others are unconfirmed, and reported as such). */
+  readonly checked: Readonly<Record<string, readonly (keyof RegionPrices)[]>>;
 }
 
 const VPN = 'https://aws.amazon.com/vpn/pricing/';
@@ -101,8 +110,8 @@ export const PRICES: PriceTable = {
       auroraIoPerMillion: 0.22,
       auroraBackupGbMonth: 0.022,
       interfaceEndpointZoneHour: 0.012,
-      logsIngestionGb: 0.57,
-      logsStorageGbMonth: 0.03,
+      logsIngestionGb: 0.5985,
+      logsStorageGbMonth: 0.0315,
       s3StandardGbMonth: 0.024,
     },
     'eu-central-1': {
@@ -162,8 +171,8 @@ export const PRICES: PriceTable = {
       clientVpnAssociationHour: 0.1,
       clientVpnConnectionHour: 0.05,
       auroraAcuHour: 0.14,
-      auroraStorageGbMonth: 0.11,
-      auroraIoPerMillion: 0.22,
+      auroraStorageGbMonth: 0.1,
+      auroraIoPerMillion: 0.2,
       auroraBackupGbMonth: 0.022,
       interfaceEndpointZoneHour: 0.011,
       logsIngestionGb: 0.5985,
@@ -183,5 +192,23 @@ export const PRICES: PriceTable = {
       logsStorageGbMonth: 0.0356,
       s3StandardGbMonth: 0.0264,
     },
+  },
+  checked: {
+    'eu-west-3': ['logsIngestionGb', 'logsStorageGbMonth', 's3StandardGbMonth', 'secretMonth', 'alarmMonth'],
+    'eu-west-2': [
+      'auroraAcuHour',
+      'auroraStorageGbMonth',
+      'auroraIoPerMillion',
+      'auroraBackupGbMonth',
+      'interfaceEndpointZoneHour',
+      'kmsKeyMonth',
+      'secretMonth',
+      'logsIngestionGb',
+      'logsStorageGbMonth',
+      's3StandardGbMonth',
+      'alarmMonth',
+    ],
+    'eu-west-1': ['auroraIoPerMillion', 'auroraBackupGbMonth', 'interfaceEndpointZoneHour'],
+    'eu-central-1': ['auroraIoPerMillion', 'interfaceEndpointZoneHour', 'logsIngestionGb'],
   },
 };

@@ -25,6 +25,20 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the reference (production) estimate, line by line from the templates', () => {
+  test('names every line charged at a price the table has not confirmed at its source, and only those', () => {
+    const checked = PRICES.checked['eu-west-3'];
+    const expected = estimate.lines.filter((l) => !checked.includes(l.price)).map((l) => `${l.item} (eu-west-3)`);
+    expect(expected).toEqual(expect.arrayContaining(['Client VPN associations (eu-west-3)', 'Aurora Serverless v2 capacity (eu-west-3)']));
+    expect(estimate.unconfirmedPrices).toEqual(expected);
+    expect(estimate.unconfirmedPrices).not.toContain('CloudWatch alarms (eu-west-3)'); // confirmed in Paris
+    expect(formatCost(estimate)).toContain(`Prices not yet confirmed at their source (check them before relying on the total): ${expected.join(', ')}`);
+    // With every price confirmed, nothing is reported.
+    const allChecked = { ...PRICES, checked: { 'eu-west-3': Object.keys(PRICES.sources) as (keyof typeof paris)[] } };
+    const confirmed = estimateCost(inputs, { prices: allChecked });
+    expect(confirmed.unconfirmedPrices).toEqual([]);
+    expect(formatCost(confirmed)).not.toContain('not yet confirmed');
+  });
+
   test('two Client VPN associations all month, and five users 176 h each by default', () => {
     expect(estimate.profile).toBe('production');
     expect(line(estimate, 'Client VPN associations')).toMatchObject({ quantity: 2 * HOURS_PER_MONTH, unitPrice: paris.clientVpnAssociationHour });

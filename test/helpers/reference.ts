@@ -101,12 +101,13 @@ export function referenceSynthesizedStacks(): SynthesizedStack[] {
  * synthesized for this run, or synthesized here without it. For tests that read templates only:
  * the stack's constructs are neither built nor synthesized here.
  */
-export function referenceStackTemplates(): { name: string; account: string; region: string; template: Record<string, any> }[] {
+export function referenceStackTemplates(): { name: string; account: string; region: string; terminationProtection: boolean; template: Record<string, any> }[] {
   const dir = keptReferenceAssembly() ?? synthesizeReference();
   return new (cxapi().CloudAssembly)(dir).stacks.map((s) => ({
     name: s.stackName,
     account: s.environment.account,
     region: s.environment.region,
+    terminationProtection: s.terminationProtection === true,
     template: JSON.parse(readFileSync(join(dir, s.templateFile), 'utf8')),
   }));
 }

@@ -1,5 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -8,6 +7,9 @@ import { type BaselineConfig, permittedRegions } from '../config/schema';
 import { addBaselineChecks } from '../nag/baseline-checks';
 import { addBaselineStacks } from '../stacks/baseline-app';
 import type { SynthesizedStack } from './policies';
+import { schemaCatalogSql } from './schema-catalog-sql';
+
+export { schemaCatalogSql };
 
 /** Synthesizes the baseline for a configuration, as `cdk synth` does, and returns its stack templates. */
 export function synthesizeBaseline(config: BaselineConfig): SynthesizedStack[] {
@@ -25,19 +27,4 @@ export function synthesizeBaseline(config: BaselineConfig): SynthesizedStack[] {
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
-}
-
-/**
- * The catalog SQL a template's schema function ships: catalog.sql in the asset
- * of the function that serves the Custom::ContactSchema resource (the template
- * carries only its hash). Undefined when the template has no such resource.
- */
-export function schemaCatalogSql(assemblyDir: string, template: { Resources: Record<string, any> }): string | undefined {
-  const schema = Object.values(template.Resources).find((r: any) => r.Type === 'Custom::ContactSchema');
-  if (!schema) return undefined;
-  const functionId = schema.Properties?.ServiceToken?.['Fn::GetAtt']?.[0];
-  const key = template.Resources[functionId]?.Properties?.Code?.S3Key;
-  const file = typeof key === 'string' ? join(assemblyDir, `asset.${key.replace(/\.zip$/, '')}`, 'catalog.sql') : undefined;
-  if (!file || !existsSync(file)) throw new Error(`the schema function's asset (catalog.sql) is not in the cloud assembly ${assemblyDir}`);
-  return readFileSync(file, 'utf8');
 }

@@ -1,12 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Template } from 'aws-cdk-lib/assertions';
 import type { TemplateInput } from '../../lib/check/templates';
 import { type CostEstimate, estimateCost, formatCost, HOURS_PER_MONTH } from '../../lib/cost/estimate';
 import { PRICES } from '../../lib/cost/prices';
 import { cli } from '../helpers/cli';
-import { referenceStack } from '../helpers/reference';
+import { referenceStackTemplates } from '../helpers/reference';
 
 /** The estimate of the reference (production) baseline: the stack and its backup account's stack. */
 let inputs: TemplateInput[];
@@ -16,8 +15,9 @@ const paris = PRICES.regions['eu-west-3'];
 const line = (e: CostEstimate, item: string) => e.lines.find((l) => l.item === item);
 
 beforeAll(() => {
-  const stack = referenceStack();
-  inputs = [stack, stack.backupAccount!].map((s) => ({ path: s.stackName, name: s.stackName, region: s.region, template: Template.fromStack(s).toJSON() as TemplateInput['template'] }));
+  // The reference app as synthesized once for the run: the production stack, then its backup account's.
+  inputs = referenceStackTemplates().map((s) => ({ path: s.name, name: s.name, region: s.region, template: s.template as TemplateInput['template'] }));
+  expect(inputs.map((i) => [i.name, i.region])).toEqual([['GdprContactBaseline', 'eu-west-3'], ['GdprContactBaselineBackupAccount', 'eu-west-3']]);
   estimate = estimateCost(inputs);
   dir = mkdtempSync(join(tmpdir(), 'gdpr-cost-'));
   writeFileSync(join(dir, 'main.json'), JSON.stringify(inputs[0].template));

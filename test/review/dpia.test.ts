@@ -4,8 +4,7 @@ import { loadMigrations, migration, type Migration } from '../../lib/database/mi
 import { dpiaDraft, renderDpiaDraft } from '../../lib/review/dpia';
 import { dpiaScreening } from '../../lib/review/dpia-screening';
 import type { SynthesizedStack } from '../../lib/review/policies';
-import { synthesizeBaseline } from '../../lib/review/synthesize';
-import { defaultConfig } from '../helpers/reference';
+import { defaultConfig, referenceSynthesizedStacks } from '../helpers/reference';
 
 let config: BaselineConfig;
 let catalog: Catalog;
@@ -15,7 +14,8 @@ let migrations: Migration[];
 beforeAll(() => {
   config = defaultConfig();
   catalog = Catalog.fromConfig(config);
-  stacks = synthesizeBaseline(config);
+  // synthesizeBaseline(config), as synthesized once for the run (test/stacks/reference-assembly.test.ts proves they are the same)
+  stacks = referenceSynthesizedStacks();
   migrations = loadMigrations();
 });
 

@@ -1,12 +1,8 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { addBaselineChecks } from '../../lib/nag/baseline-checks';
-import { addBaselineStacks } from '../../lib/stacks/baseline-app';
 import type { ContactBaselineStack } from '../../lib/stacks/contact-baseline-stack';
-import { declaredParties } from '../../lib/config/declared';
-import { defaultConfig } from '../helpers/reference';
+import { referenceStack, referenceStackTemplates } from '../helpers/reference';
 
 /*
  * Attacks on the resource policies that admit an AWS service: without a source
@@ -66,11 +62,10 @@ async function serviceMay(service: string, action: string, resource: string, pol
 }
 
 beforeAll(() => {
-  const app = new App({ builtinCloudFormationValidation: false });
-  const stacks = addBaselineStacks(app, defaultConfig());
-  addBaselineChecks(app, { declared: declaredParties(defaultConfig()) });
-  production = stacks.find((s) => s.stackName === 'GdprContactBaseline') as ContactBaselineStack;
-  templates = stacks.map((s) => ({ name: s.stackName, resources: Template.fromStack(s).toJSON().Resources as Resources }));
+  // The reference app's templates as synthesized once for the run (its stack built here for the logical ids only).
+  production = referenceStack();
+  templates = referenceStackTemplates().map((s) => ({ name: s.name, resources: s.template.Resources as Resources }));
+  expect(templates.map((t) => t.name)).toEqual([production.stackName, production.backupAccount?.stackName]);
   resources = templates.find((t) => t.name === 'GdprContactBaseline')?.resources as Resources;
 });
 

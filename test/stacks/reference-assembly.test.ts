@@ -3,7 +3,8 @@
 // that read it through referenceTemplate() see the template they would have synthesized.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { referenceTemplate, REPO_ROOT, synthesizeReference } from '../helpers/reference';
+import { synthesizeBaseline } from '../../lib/review/synthesize';
+import { defaultConfig, referenceSynthesizedStacks, referenceTemplate, REPO_ROOT, synthesizeReference } from '../helpers/reference';
 import { ensureReferenceAssembly, keptReferenceAssembly, keptReferenceTemplateJson, REFERENCE_ASSEMBLY_ERROR_ENV, referenceAssemblyKey, REFERENCE_STACK_NAME } from '../helpers/reference-assembly';
 
 const files = (dir: string) =>
@@ -59,6 +60,13 @@ describe('the reference assembly kept for the suite', () => {
     const { template } = referenceTemplate();
     expect(template.toJSON()).toEqual(JSON.parse(readFileSync(join(kept!, `${REFERENCE_STACK_NAME}.template.json`), 'utf8')));
     expect(Object.keys(template.findResources('AWS::RDS::DBCluster'))).toHaveLength(1);
+  });
+
+  (kept ? test : test.skip)('gives the stacks synthesizeBaseline gives the review outputs for the default configuration (what npm run policies writes)', () => {
+    const fromKept = referenceSynthesizedStacks();
+    expect(fromKept.map((s) => s.name)).toEqual(['GdprContactBaseline', 'GdprContactBaselineBackupAccount']);
+    expect(fromKept[0].catalogSql).toMatch(/CREATE ROLE/);
+    expect(fromKept).toEqual(synthesizeBaseline(defaultConfig()));
   });
 
   test('is keyed by the day and by the environment aws-cdk-lib reads, and never kept on a faked clock', () => {

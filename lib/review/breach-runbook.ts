@@ -2,6 +2,7 @@ import { authorityFrAfterA, authorityShortName, authorityShortNameFr, supervisor
 import { DETECTIONS, EXPORT_VOLUME_DETECTION, GUARDDUTY_DETECTION, INVOCATION_DETECTION } from '../breach/detections';
 import type { Catalog, DataCategory } from '../catalog/catalog';
 import type { BaselineConfig } from '../config/schema';
+import { BREACH_DEFAULTS } from '../config/defaults';
 import { loadMigrations, Migration } from '../database/migrations';
 import { relationOf, schemaColumns } from '../database/schema-columns';
 
@@ -175,7 +176,9 @@ export function renderBreachRunbook(config: BaselineConfig, catalog: Catalog, mi
     `2. Otherwise notify ${authorityName} before the deadline${authority.notificationUrl ? ` (${authority.notificationUrl})` : ''}: nature of the breach, categories and approximate numbers of people and records, the DPO contact, likely consequences, measures taken or proposed (art. 33(3)).`,
     '3. Missing facts: notify with what is known and send the rest in phases, without undue delay (art. 33(4)).',
     '4. Record the breach in the breach register in every case: facts, effects, remedial action, and the decision taken (art. 33(5)).',
-    '   The trail (CloudTrail, encrypted and validated, locked for `breach.trailRetentionDays`) is the evidence.',
+    config.landingZone.organisationTrail
+      ? `   The organisation trail (${config.landingZone.organisationTrail.trailArn}, bucket ${config.landingZone.organisationTrail.bucketName} of the log archive account ${config.landingZone.organisationTrail.account}) is the evidence: ask its owner for the log files.`
+      : `   The trail (CloudTrail, encrypted and validated, locked for ${config.breach.trailRetentionDays ?? BREACH_DEFAULTS.trailRetentionDays} days, \`breach.trailRetentionDays\`) is the evidence.`,
     '',
     `The breach register is in the database (\`gdpr.breaches\`, \`gdpr.breach_events\`, append-only: nobody, the DPO included, rewrites`,
     `or deletes a line). Signed in as ${dsr.join(', ') || 'the DPO'}, start the entry with the detection time of the e-mail; the database`,

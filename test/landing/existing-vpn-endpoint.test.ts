@@ -97,7 +97,7 @@ describe('the configuration of an existing endpoint', () => {
     c.network.vpnClientCidr = '10.100.0.0/22';
     expect(problems(c)).toEqual([
       'network.vpnClientCidr: the existing Client VPN endpoint (landingZone.network.clientVpnEndpoint) assigns client addresses from its own client CIDR, which its owner sets; remove network.vpnClientCidr; got "10.100.0.0/22"',
-      'vpn.sessionTimeoutHours: the existing Client VPN endpoint (landingZone.network.clientVpnEndpoint) has its own session timeout (aws ec2 modify-client-vpn-endpoint --client-vpn-endpoint-id cvpn-endpoint-0123456789abcdef0 --session-timeout-hours 8), which its owner sets; remove vpn.sessionTimeoutHours; got 12',
+      'vpn.sessionTimeoutHours: the existing Client VPN endpoint (landingZone.network.clientVpnEndpoint) has its own session timeout (aws ec2 modify-client-vpn-endpoint --client-vpn-endpoint-id cvpn-endpoint-0123456789abcdef0 --session-timeout-hours 12), which its owner sets; remove vpn.sessionTimeoutHours; got 12',
       'vpn.loginBanner: the existing Client VPN endpoint (landingZone.network.clientVpnEndpoint) shows its own login banner (aws ec2 modify-client-vpn-endpoint --client-vpn-endpoint-id cvpn-endpoint-0123456789abcdef0 --client-login-banner-options Enabled=true,BannerText=...), which its owner sets; remove vpn.loginBanner; got "Authorised staff only"',
     ]);
   });

@@ -6,6 +6,7 @@ import { BreachDetection, type BreachDetectionProps } from '../../lib/breach/bre
 import { DETECTIONS } from '../../lib/breach/detections';
 import { type BaselineConfig, permittedRegions } from '../../lib/config/schema';
 import { Catalog } from '../../lib/catalog/catalog';
+import { renderBreachRunbook } from '../../lib/review/breach-runbook';
 import { recordOfProcessing, renderRecordOfProcessing } from '../../lib/review/record-of-processing';
 import { ContactBaselineStack } from '../../lib/stacks/contact-baseline-stack';
 import { problems } from '../helpers/config';
@@ -82,6 +83,16 @@ describe('the acknowledgment silences the missing trail only', () => {
       expect.stringMatching(/^GDPR-Art33-TrailEncryptedAndValidated\[NotEncrypted::ShadowTrail/),
       expect.stringMatching(/^GDPR-Art33-TrailEncryptedAndValidated\[NotValidated::ShadowTrail/),
     ]);
+  });
+});
+
+describe('the breach runbook with the organisation trail', () => {
+  test('names the organisation trail as the evidence, not a trail of the stack locked for breach.trailRetentionDays', () => {
+    const text = renderBreachRunbook(config, Catalog.fromConfig(config));
+    expect(text).toContain(`The organisation trail (${ORGANISATION_TRAIL.trailArn}, bucket ${ORGANISATION_TRAIL.bucketName} of the log archive account ${ORGANISATION_TRAIL.account}) is the evidence`);
+    expect(text).not.toContain('breach.trailRetentionDays');
+    const own = renderBreachRunbook(configWith(() => undefined), Catalog.fromConfig(configWith(() => undefined)));
+    expect(own).toContain('locked for 365 days, `breach.trailRetentionDays`) is the evidence');
   });
 });
 

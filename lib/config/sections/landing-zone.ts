@@ -183,7 +183,7 @@ export function landingZoneChecks(cfg: any, permitted: readonly string[], proble
   const endpointId = str(endpoint?.endpointId) ?? '<endpoint id>';
   const ownSettings: [string[], unknown, string][] = [
     [['network', 'vpnClientCidr'], cfg.network?.vpnClientCidr, 'assigns client addresses from its own client CIDR'],
-    [['vpn', 'sessionTimeoutHours'], cfg.vpn?.sessionTimeoutHours, `has its own session timeout (aws ec2 modify-client-vpn-endpoint --client-vpn-endpoint-id ${endpointId} --session-timeout-hours 8)`],
+    [['vpn', 'sessionTimeoutHours'], cfg.vpn?.sessionTimeoutHours, `has its own session timeout (aws ec2 modify-client-vpn-endpoint --client-vpn-endpoint-id ${endpointId} --session-timeout-hours ${cfg.vpn?.sessionTimeoutHours})`],
     [['vpn', 'loginBanner'], cfg.vpn?.loginBanner, `shows its own login banner (aws ec2 modify-client-vpn-endpoint --client-vpn-endpoint-id ${endpointId} --client-login-banner-options Enabled=true,BannerText=...)`],
   ];
   for (const [path, value, setting] of endpoint !== undefined ? ownSettings : []) {

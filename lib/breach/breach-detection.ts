@@ -84,8 +84,8 @@ export interface BreachDetectionProps {
    */
   readonly deploymentRoleArn?: string;
   /**
-   * Roles of the kit's deployment-time functions (custom resources), whose own calls are part of a
-   * deployment, for example the default security group closer's revocations.
+   * Roles that act for a deployment of the kit (custom resources, runbooks the stack starts), whose
+   * own calls are part of a deployment, for example the default security group closer's revocations.
    * @default - none
    */
   readonly deploymentFunctionRoles?: readonly iam.IRole[];

@@ -39,6 +39,7 @@ export const VOLUME_ASSUMPTIONS = {
 export const NOT_PRICED = [
   'Lambda invocations and duration (the purge nightly, the schema function at deploy, the notifier on a detection)',
   'EventBridge rules on AWS service events (free), SNS e-mails and SQS messages (a few a month)',
+  'Systems Manager Automation (the default security group closer: two steps at a deployment that changes the group)',
   'VPC endpoint data processing ($0.01 per GB) and data transfer',
   'KMS requests (20,000 a month are free), Performance Insights (7 days free)',
   'CloudTrail management events (the first copy of each is free; a second trail in the account pays $2.00 per 100,000)',

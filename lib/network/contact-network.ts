@@ -85,7 +85,7 @@ export class ContactNetwork extends Construct {
   /** The S3 gateway endpoint: own-account PutObject and CloudFormation's responses only. */
   public readonly s3Endpoint: ec2.GatewayVpcEndpoint;
   /** The interface endpoints, each limited to the account's own principals and resources. */
-  public readonly interfaceEndpoints: Record<'secretsmanager' | 'kms' | 'ec2', ec2.InterfaceVpcEndpoint>;
+  public readonly interfaceEndpoints: Record<'secretsmanager' | 'kms', ec2.InterfaceVpcEndpoint>;
   /** Where the interface endpoints are: the access subnets of `endpointAvailabilityZones`. */
   public readonly endpointSubnets: ec2.SubnetSelection;
   /** The region's S3 prefix list id the functions' security groups allow. */
@@ -144,7 +144,7 @@ export class ContactNetwork extends Construct {
     this.s3Endpoint = this.vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3 });
     this.s3Endpoint.addToPolicy(ownAccountStatement(this.s3Endpoint, 's3', [...ENDPOINT_ACTIONS.s3]));
     this.s3Endpoint.addToPolicy(cloudFormationResponseStatement(this.s3Endpoint));
-    const interfaceEndpoint = (endpointId: string, service: ec2.InterfaceVpcEndpointAwsService, actions: 'secretsmanager' | 'kms' | 'ec2') => {
+    const interfaceEndpoint = (endpointId: string, service: ec2.InterfaceVpcEndpointAwsService, actions: 'secretsmanager' | 'kms') => {
       const endpoint = this.vpc.addInterfaceEndpoint(endpointId, {
         service,
         subnets: this.endpointSubnets,
@@ -158,7 +158,6 @@ export class ContactNetwork extends Construct {
     this.interfaceEndpoints = {
       secretsmanager: interfaceEndpoint('SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER, 'secretsmanager'),
       kms: interfaceEndpoint('KmsEndpoint', ec2.InterfaceVpcEndpointAwsService.KMS, 'kms'),
-      ec2: interfaceEndpoint('Ec2Endpoint', ec2.InterfaceVpcEndpointAwsService.EC2, 'ec2'),
     };
     // Every InVpcFunction in this VPC sends HTTPS only to these endpoints.
     registerFunctionEgress(this.vpc, { endpointSecurityGroup: this.endpointSecurityGroup, s3PrefixListId: this.s3PrefixListId });
@@ -166,8 +165,6 @@ export class ContactNetwork extends Construct {
     this.defaultSecurityGroupCloser = new DefaultSecurityGroupCloser(this, 'DefaultSecurityGroupCloser', {
       vpc: this.vpc,
       defaultSecurityGroupId: props.existingVpc?.defaultSecurityGroupId,
-      subnets: accessSubnets,
-      logsKey: props.logsKey,
     });
   }
 

@@ -64,8 +64,6 @@ export const ENDPOINT_ACTIONS = {
   secretsmanager: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
   /** extract: wraps and unwraps its pseudonymisation secret. */
   kms: ['kms:Decrypt', 'kms:GenerateDataKey'],
-  /** close-default-security-group: strips the default security group. */
-  ec2: ['ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'],
   /** breach-notify: publishes to the DPO topic. */
   sns: ['sns:Publish'],
 } as const;

@@ -29,7 +29,6 @@ export interface HandlerSpec {
 }
 
 export const HANDLERS = {
-  'close-default-security-group': { entry: 'close-default-security-group.ts', withMigrations: false },
   migrate: { entry: 'migrate.ts', withMigrations: true },
   // @aws-sdk/rds-signer (IAM database authentication) is not among the clients the runtime provides: bundled, with its credential chain.
   extract: { entry: 'extract.ts', withMigrations: false, external: ['@aws-sdk/client-*', 'pg-native'] },

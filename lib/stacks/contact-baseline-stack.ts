@@ -191,7 +191,7 @@ export class ContactBaselineStack extends Stack {
       guardDuty: config.breach.guardDuty,
       exportThresholdMegabytesPerHour: config.breach.exportAlarm.megabytesPerHour,
       ...(config.breach.trailRetentionDays !== undefined ? { trailRetention: Duration.days(config.breach.trailRetentionDays) } : {}),
-      deploymentFunctionRoles: [this.network.defaultSecurityGroupCloser.handler.role],
+      deploymentFunctionRoles: [this.network.defaultSecurityGroupCloser.role],
       organisationTrail: config.landingZone.organisationTrail,
     });
     this.retentionPurge = new RetentionPurge(this, 'RetentionPurge', {
@@ -208,7 +208,6 @@ export class ContactBaselineStack extends Stack {
 
     // Every invocation of the kit's functions is recorded; one by anyone but the expected caller reaches the DPO.
     this.breach.watchInvocations('Schema', this.schema.handler.function, { deployment: true });
-    this.breach.watchInvocations('DefaultSecurityGroupCloser', this.network.defaultSecurityGroupCloser.handler.function, { deployment: true });
     this.breach.watchInvocations('RetentionPurge', this.retentionPurge.handler.function, { services: ['events.amazonaws.com'] });
     // Extract jobs are run by people (aws lambda invoke): recorded, not reported.
     for (const grant of Object.values(this.processors?.grants ?? {})) this.breach.watchInvocations(`Extract${grant.node.id}`, grant.job.function);

@@ -49,8 +49,8 @@ describe('the reference (production) estimate, line by line from the templates',
     expect(line(estimate, 'Aurora Serverless v2 capacity')).toMatchObject({ quantity: 2 * 0.5 * HOURS_PER_MONTH, unitPrice: paris.auroraAcuHour });
   });
 
-  test('four interface endpoints in two zones, nine KMS keys (one in the backup account), two secrets (one managed by RDS)', () => {
-    expect(line(estimate, 'Interface endpoints')?.quantity).toBe(4 * 2 * HOURS_PER_MONTH);
+  test('three interface endpoints (KMS, Secrets Manager, SNS) in two zones, nine KMS keys (one in the backup account), two secrets (one managed by RDS)', () => {
+    expect(line(estimate, 'Interface endpoints')?.quantity).toBe(3 * 2 * HOURS_PER_MONTH);
     expect(line(estimate, 'KMS keys')?.quantity).toBe(9);
     expect(line(estimate, 'Secrets Manager secrets')?.quantity).toBe(2);
     expect(line(estimate, 'Backup storage')?.quantity).toBe(2 * 20);

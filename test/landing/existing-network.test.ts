@@ -64,7 +64,7 @@ describe('in an existing VPC', () => {
   });
 
   test('the default security group of the existing VPC is closed, by its configured id', () => {
-    template.hasResourceProperties('Custom::DefaultSecurityGroupClosed', { GroupId: EXISTING_NETWORK.defaultSecurityGroupId });
+    template.hasResourceProperties('AWS::SSM::Association', { Parameters: { GroupId: [EXISTING_NETWORK.defaultSecurityGroupId] } });
   });
 
   test('what the kit cannot check is acknowledged per database subnet, naming its route table and the command that verifies it', () => {

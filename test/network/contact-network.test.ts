@@ -37,7 +37,6 @@ function egressOf(groupLogicalId: string): Record<string, unknown>[] {
 
 function functionGroups(): { name: string; group: string; database: boolean }[] {
   const groups = [
-    { name: 'close-default-security-group', fn: stack.network.defaultSecurityGroupCloser.handler, database: false },
     { name: 'migrate', fn: stack.schema.handler, database: true },
     { name: 'purge', fn: stack.retentionPurge.handler, database: true },
     { name: 'breach-notify', fn: stack.breach.notification.notifier, database: false },
@@ -61,7 +60,7 @@ describe('security groups of the kit functions', () => {
       .flatMap((r) => r.Properties.VpcConfig.SecurityGroupIds.map((id: any) => id['Fn::GetAtt'][0]))
       .sort();
     expect(inTemplate).toEqual(listed);
-    expect(listed.length).toBe(5);
+    expect(listed.length).toBe(4);
   });
 
   test('allow 443 only to the endpoint security group and the region S3 prefix list, and 5432 only to the database', () => {
@@ -120,7 +119,8 @@ describe('security groups of the kit functions', () => {
 describe('endpoint policies', () => {
   test('every VPC endpoint of the template has a policy, each statement bound to this account or to its stacks’ CloudFormation responses', () => {
     const endpoints = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::EC2::VPCEndpoint');
-    expect(endpoints.length).toBe(5);
+    // S3 (gateway), Secrets Manager, KMS, SNS in each of the two zones' access subnets: no EC2 endpoint, nothing calls EC2 from the VPC.
+    expect(endpoints.map(([, r]) => JSON.stringify(r.Properties.ServiceName).replace(/.*\.(\w+)"?\]*\]?}?$/, '$1')).sort()).toEqual(['kms', 's3', 'secretsmanager', 'sns']);
     for (const [id, endpoint] of endpoints) {
       const statements = endpoint.Properties.PolicyDocument?.Statement;
       expect({ id, statements: Array.isArray(statements) && statements.length > 0 }).toEqual({ id, statements: true });
@@ -223,8 +223,16 @@ describe('the S3 prefix list id', () => {
       logsKey: new kms.Key(spain, 'Key'),
       s3PrefixListId: 'pl-0a1b2c3d',
     });
-    // Then the closer function (an InVpcFunction of that VPC) sends HTTPS to that prefix list
-    const rules = network.defaultSecurityGroupCloser.handler.securityGroup.node
+    // Then a function of that VPC sends HTTPS to that prefix list
+    const fn = new InVpcFunction(spain, 'Function', {
+      vpc: network.vpc,
+      subnets: network.accessSubnets,
+      code: lambda.Code.fromInline('exports.handler = async () => {}'),
+      handler: 'index.handler',
+      description: 'test',
+      logsKey: new kms.Key(spain, 'FunctionKey'),
+    });
+    const rules = fn.securityGroup.node
       .findAll()
       .filter((c): c is ec2.CfnSecurityGroupEgress => c instanceof ec2.CfnSecurityGroupEgress);
     expect(rules.map((r) => r.destinationPrefixListId).filter(Boolean)).toEqual(['pl-0a1b2c3d']);

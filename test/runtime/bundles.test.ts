@@ -93,7 +93,7 @@ describe('staleness (what the tests and cdk synth rebuild on)', () => {
     const source = join(checkout, 'lib', 'runtime', 'cfn-response.ts');
     const original = readFileSync(source);
     writeFileSync(source, `${original}\n// changed\n`);
-    expect(bundlesStale(built, checkout)).toMatch(/a source of close-default-security-group changed/);
+    expect(bundlesStale(built, checkout)).toMatch(/a source of migrate changed/);
     writeFileSync(source, original);
     expect(bundlesStale(built, checkout)).toBeUndefined();
     const sql = join(checkout, 'lib', 'database', 'sql');

@@ -11,8 +11,8 @@ import { referenceTemplate } from '../helpers/reference';
  * policy evaluator (@cloud-copilot/iam-simulate) over the SYNTHESIZED
  * endpoint policies and the functions' own identity policies:
  *
- * - every AWS call each function makes (migrate, extract, breach-notify,
- *   close-default-security-group; purge makes none) is allowed through its
+ * - every AWS call each function makes (migrate, extract, breach-notify;
+ *   purge makes none) is allowed through its
  *   endpoint, and so is CloudFormation's pre-signed response PUT;
  * - code running in a function (a compromised dependency) cannot use the
  *   endpoints to write to, read from or decrypt with another account's bucket,
@@ -187,17 +187,6 @@ function callsOfEachFunction(): { fn: string; service: string; call: Call }[] {
   });
   calls.push({ fn: 'migrate', service: 's3', call: responsePut(region, account, logicalId(stack.schema.resource)) });
 
-  const closer = stack.network.defaultSecurityGroupCloser;
-  const groupId = materialize(resources[logicalId(closer.resource)].Properties.GroupId);
-  for (const action of ['ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress']) {
-    calls.push({
-      fn: 'close-default-security-group',
-      service: 'ec2',
-      call: { ...asFunction(closer.handler), action, resource: `arn:aws:ec2:${region}:${account}:security-group/${groupId}`, resourceAccount: account },
-    });
-  }
-  calls.push({ fn: 'close-default-security-group', service: 's3', call: responsePut(region, account, logicalId(closer.resource)) });
-
   const notifier = stack.breach.notification.notifier;
   calls.push({
     fn: 'breach-notify',
@@ -227,8 +216,8 @@ function callsOfEachFunction(): { fn: string; service: string; call: Call }[] {
 describe('what the functions need goes through the endpoints', () => {
   test('the list covers every function of the kit and every endpoint (purge makes no AWS call: its token is signed locally)', () => {
     const calls = callsOfEachFunction();
-    expect([...new Set(calls.map((c) => c.fn))]).toEqual(['migrate', 'close-default-security-group', 'breach-notify', 'extract statlab']);
-    expect([...new Set(calls.map((c) => c.service))].sort()).toEqual(['ec2', 'kms', 's3', 'secretsmanager', 'sns']);
+    expect([...new Set(calls.map((c) => c.fn))]).toEqual(['migrate', 'breach-notify', 'extract statlab']);
+    expect([...new Set(calls.map((c) => c.service))].sort()).toEqual(['kms', 's3', 'secretsmanager', 'sns']);
     // The purge's policy grants only its logs, its network interfaces, its dead letters and rds-db:connect: nothing that crosses an endpoint.
     const purge = asFunction(stack.retentionPurge.handler).identityPolicies.flatMap((p) => p.policy.Statement.flatMap((s: any) => [s.Action].flat()));
     expect(purge.filter((a: string) => /^(s3|kms|secretsmanager|sns|ec2:Revoke)/.test(a))).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
@@ -236,7 +225,6 @@ describe('what the functions need goes through the endpoints', () => {
 
   test.each([
     ['migrate'],
-    ['close-default-security-group'],
     ['breach-notify'],
     ['extract statlab'],
   ])('every call of %s is allowed by its own policy and its endpoint', async (fn) => {
@@ -258,7 +246,6 @@ describe('the endpoints refuse what the functions do not need', () => {
     ['secretsmanager', 'secretsmanager:PutSecretValue', `arn:aws:secretsmanager:eu-west-3:${FOREIGN}:secret:drop-AbCdEf`],
     ['kms', 'kms:Decrypt', `arn:aws:kms:eu-west-3:${FOREIGN}:key/0b1e7c2a-3f4d-4e5a-9b6c-7d8e9f0a1b2c`],
     ['kms', 'kms:GenerateDataKey', `arn:aws:kms:eu-west-3:${FOREIGN}:key/0b1e7c2a-3f4d-4e5a-9b6c-7d8e9f0a1b2c`],
-    ['ec2', 'ec2:RevokeSecurityGroupIngress', `arn:aws:ec2:eu-west-3:${FOREIGN}:security-group/sg-0123456789abcdef0`],
     ['sns', 'sns:Publish', `arn:aws:sns:eu-west-3:${FOREIGN}:exfiltration`],
   ];
 
@@ -295,8 +282,6 @@ describe('the endpoints refuse what the functions do not need', () => {
     ['kms', 'kms:Encrypt', () => environment(Object.values(stack.processors!.grants)[0].job).PSEUDONYMISATION_KEY_ARN],
     ['kms', 'kms:ReEncryptFrom', () => environment(Object.values(stack.processors!.grants)[0].job).PSEUDONYMISATION_KEY_ARN],
     ['secretsmanager', 'secretsmanager:DeleteSecret', () => environment(stack.schema.handler).SECRET_ARN],
-    ['ec2', 'ec2:AuthorizeSecurityGroupEgress', () => `arn:aws:ec2:${region}:${account}:security-group/sg-0de1a017`],
-    ['ec2', 'ec2:ModifyVpcEndpoint', () => `arn:aws:ec2:${region}:${account}:vpc-endpoint/vpce-0123456789abcdef0`],
     ['sns', 'sns:Subscribe', () => environment(stack.breach.notification.notifier).TOPIC_ARN],
   ] as const)('%s: %s on our own resource, an action no function makes, is refused by the endpoint', async (service, action, resource) => {
     // KMS needs the key policy to let IAM decide (it does, for the account).

@@ -279,14 +279,3 @@ describe('the template carries hashes, the asset carries the SQL', () => {
     expect(readFileSync(join(two.dir, CATALOG_SQL_FILE), 'utf8')).toBe(stack.schema.catalogSql);
   });
 });
-
-describe('the default-security-group closer is configured the same way', () => {
-  test('its function knows its stack, its resource and its group from the template, not from the event', () => {
-    const [id] = Object.keys(template.findResources('Custom::DefaultSecurityGroupClosed'));
-    const [resource] = Object.values(template.findResources('Custom::DefaultSecurityGroupClosed')) as any[];
-    const fn = template.toJSON().Resources[resource.Properties.ServiceToken['Fn::GetAtt'][0]];
-    expect(fn.Properties.Environment.Variables).toEqual(
-      expect.objectContaining({ STACK_ID: { Ref: 'AWS::StackId' }, LOGICAL_RESOURCE_ID: id, GROUP_ID: resource.Properties.GroupId, ACCOUNT_ID: resource.Properties.AccountId }),
-    );
-  });
-});

@@ -39,7 +39,7 @@ describe('development profile: redundancy dropped', () => {
 
   test('every interface endpoint in one subnet of the first zone', () => {
     const endpoints = Object.values(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } })) as any[];
-    expect(endpoints.length).toBeGreaterThanOrEqual(4);
+    expect(endpoints.length).toBe(3);
     const resources = template.toJSON().Resources;
     for (const endpoint of endpoints) {
       expect(endpoint.Properties.SubnetIds).toHaveLength(1);
@@ -124,6 +124,6 @@ describe('development profile: its cost estimate', () => {
     expect(estimate).toMatchObject({ profile: 'development', users: 2, hours: 176 });
     expect(line('Client VPN associations')?.quantity).toBe(HOURS_PER_MONTH);
     expect(line('Aurora Serverless v2 capacity')?.quantity).toBeCloseTo(0.5 * (176 + (30 * 15) / 60), 3);
-    expect(line('Interface endpoints')?.quantity).toBe(4 * HOURS_PER_MONTH);
+    expect(line('Interface endpoints')?.quantity).toBe(3 * HOURS_PER_MONTH);
   });
 });

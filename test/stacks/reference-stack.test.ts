@@ -92,9 +92,10 @@ describe('private network', () => {
     });
   });
 
-  test('closes the default security group from a function inside the VPC', () => {
-    template.hasResourceProperties('Custom::DefaultSecurityGroupClosed', {
-      GroupId: { 'Fn::GetAtt': [logicalId(stack.network.vpc), 'DefaultSecurityGroup'] },
+  test('closes the default security group with AWS’s runbook, not with a function', () => {
+    template.hasResourceProperties('AWS::SSM::Association', {
+      Name: 'AWSConfigRemediation-RemoveVPCDefaultSecurityGroupRules',
+      Parameters: { GroupId: [{ 'Fn::GetAtt': [logicalId(stack.network.vpc), 'DefaultSecurityGroup'] }] },
     });
     template.resourceCountIs('Custom::VpcRestrictDefaultSG', 0);
     for (const fn of Object.values(template.findResources('AWS::Lambda::Function')) as any[]) {
@@ -102,8 +103,10 @@ describe('private network', () => {
     }
   });
 
-  test('reaches KMS, Secrets Manager, EC2 and S3 through private endpoints', () => {
-    for (const service of ['kms', 'secretsmanager', 'ec2']) {
+  test('reaches KMS, Secrets Manager and S3 through private endpoints, and no EC2 endpoint (nothing calls EC2 from the VPC)', () => {
+    const services = Object.values(template.findResources('AWS::EC2::VPCEndpoint')).map((e: any) => JSON.stringify(e.Properties.ServiceName));
+    expect(services.filter((s) => s.endsWith('.ec2"'))).toEqual([]);
+    for (const service of ['kms', 'secretsmanager']) {
       template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
         ServiceName: `com.amazonaws.eu-west-3.${service}`,
         VpcEndpointType: 'Interface',

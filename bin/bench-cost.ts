@@ -13,8 +13,13 @@ import { type CostEstimate, estimateCost } from '../lib/cost/estimate';
 import { synthesizeBaseline } from '../lib/review/synthesize';
 
 const REPO_ROOT = resolve(__dirname, '..');
-/** Issue 15's targets, by the kit's own estimate (USD a month). */
-export const COST_TARGETS = { production: 345, development: 150 } as const;
+/**
+ * Issue 15's targets, by the kit's own estimate (USD a month): development at
+ * most $150; production "as today or lower", today being the reference's
+ * estimate before profiles existed, $377.71 with this price table (the issue's
+ * $345 was computed at US East unit prices).
+ */
+export const COST_TARGETS = { production: 377.71, development: 150 } as const;
 
 /**
  * The reference configuration as its development copy, as a company would

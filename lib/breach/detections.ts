@@ -68,10 +68,13 @@ function both(a: Branch[], b: Branch[]): Branch[] {
 
 /** An API call recorded by CloudTrail; `eventNames` empty when `detail` names them (inside an `$or`). */
 function apiCall(source: string, eventNames: string[], detail: Record<string, unknown> = {}): events.EventPattern {
+  // An $or of fewer than two branches is refused by CloudFormation validation (E9014): one branch is the pattern itself.
+  const { $or, ...rest } = detail as { $or?: Branch[] };
+  const body = $or?.length === 1 ? { ...rest, ...$or[0] } : detail;
   return {
     source: [source],
     detailType: ['AWS API Call via CloudTrail'],
-    detail: { eventSource: [`${source.replace(/^aws\./, '')}.amazonaws.com`], ...(eventNames.length > 0 ? { eventName: eventNames } : {}), ...detail },
+    detail: { eventSource: [`${source.replace(/^aws\./, '')}.amazonaws.com`], ...(eventNames.length > 0 ? { eventName: eventNames } : {}), ...body },
   };
 }
 

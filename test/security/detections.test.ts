@@ -257,6 +257,17 @@ describe('EventBridge’s limits', () => {
     expect(sizes.length).toBeGreaterThanOrEqual(16);
     expect(sizes.filter(([, size]) => size > 2048)).toEqual([]);
   });
+
+  test('no pattern has an $or of fewer than two branches (CloudFormation refuses it, E9014: the purge and notifier rules had one)', () => {
+    const shortOr = (v: unknown, path: string): string[] => {
+      if (Array.isArray(v)) return v.flatMap((x, i) => shortOr(x, `${path}[${i}]`));
+      if (v === null || typeof v !== 'object') return [];
+      return Object.entries(v).flatMap(([k, x]) => [...(k === '$or' && (!Array.isArray(x) || x.length < 2) ? [`${path}.$or`] : []), ...shortOr(x, `${path}.${k}`)]);
+    };
+    const rules = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Events::Rule' && r.Properties?.EventPattern);
+    expect(rules.flatMap(([id, r]) => shortOr(r.Properties.EventPattern, id))).toEqual([]);
+    expect(rules.filter(([, r]) => JSON.stringify(r.Properties.EventPattern).includes('"$or"')).length).toBeGreaterThan(0);
+  });
 });
 
 describe('with a synthesizer that names no deployment role', () => {

@@ -3,9 +3,8 @@ import { Catalog } from '../../lib/catalog/catalog';
 import { CONTACT_DATABASE_NAME } from '../../lib/database/contact-database';
 import { auditedUsers, auditSql } from '../../lib/database/audit-sql';
 import { databaseSql } from '../../lib/database/database-sql';
-import { migrate } from '../../lib/database/migrator';
 import { defaultConfig, referenceTemplate } from '../helpers/reference';
-import { startPostgres, TestDatabase } from '../helpers/postgres';
+import { startReferenceDatabase, TestDatabase } from '../helpers/postgres';
 
 /*
  * Every read of personal data is logged with its database user (art. 33(3)): pgaudit in the cluster
@@ -19,11 +18,9 @@ let db: TestDatabase;
 let admin: Client;
 
 beforeAll(async () => {
-  db = await startPostgres(CONTACT_DATABASE_NAME);
-  admin = db.admin;
-  const sql = databaseSql(catalog);
   // As on Aurora: applied by the database owner, which has CREATEROLE and is no superuser (see the helper).
-  await migrate(admin, sql.migrations, sql.catalogSql);
+  db = await startReferenceDatabase(catalog, CONTACT_DATABASE_NAME);
+  admin = db.admin;
 });
 afterAll(async () => db?.stop());
 

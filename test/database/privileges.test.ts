@@ -4,7 +4,7 @@ import { databaseSql } from '../../lib/database/database-sql';
 import { APPEND_ONLY_RELATIONS } from '../../lib/database/grants';
 import { migrate } from '../../lib/database/migrator';
 import { defaultConfig } from '../helpers/reference';
-import { startPostgres, TestDatabase } from '../helpers/postgres';
+import { startReferenceDatabase, TestDatabase } from '../helpers/postgres';
 import { recordExplicitConsent } from '../helpers/consent';
 
 const catalog = Catalog.fromConfig(defaultConfig());
@@ -12,10 +12,8 @@ let db: TestDatabase;
 let admin: Client;
 
 beforeAll(async () => {
-  db = await startPostgres();
+  db = await startReferenceDatabase(catalog);
   admin = db.admin;
-  const sql = databaseSql(catalog);
-  await migrate(admin, sql.migrations, sql.catalogSql);
 });
 afterAll(async () => db?.stop());
 

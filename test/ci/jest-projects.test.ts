@@ -37,8 +37,6 @@ test('a file that mocks modules, fakes the clock with jest or marks a failing te
 });
 
 test('the isolated project holds no file without a reason (each file costs a fresh load of aws-cdk-lib there)', () => {
-  // The reference assembly test compares the global setup's synthesis (compiled by @swc/jest) with its own: same compiler.
-  const byCompiler = ['/test/stacks/reference-assembly.test.ts'];
-  const without = isolatedFiles.filter((f) => !byCompiler.includes(f) && !NEEDS_ISOLATION.test(readFileSync(join(ROOT, f), 'utf8')));
+  const without = isolatedFiles.filter((f) => !NEEDS_ISOLATION.test(readFileSync(join(ROOT, f), 'utf8')));
   expect(without).toEqual([]);
 });

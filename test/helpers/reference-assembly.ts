@@ -103,9 +103,10 @@ export function ensureReferenceAssembly(env: NodeJS.ProcessEnv = process.env, on
     // acknowledged) name the TypeScript lines, as in the workers, where jest maps them: swc's inline
     // source maps, read by Node for the modules loaded from here on.
     process.setSourceMapsEnabled(true);
-    // And as many frames as a worker records (jest-runner's limit).
+    // And as many frames as a worker records: the light runner's workers keep Node's default of 10
+    // (as the CDK CLI's app process does), where jest's own runner raised it to 100.
     const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 100;
+    Error.stackTraceLimit = 10;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { synthesizeReference } = require('./reference') as typeof import('./reference');
     let directory: string;

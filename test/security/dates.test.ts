@@ -1,4 +1,5 @@
 import { runAppInProcess } from '../helpers/app';
+import { withFakeDate } from '../helpers/clock';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,24 +56,16 @@ function synthOn(fakeDate: string, context: Record<string, unknown> = {}): Synth
 }
 
 /**
- * Runs the same bin/app.ts in this process (test/helpers/app.ts) under jest's fake clock reading
- * `fakeDate`: a child process costs a module load and a synth per date, and one child run (above)
- * already proves the app as a process.
+ * Runs the same bin/app.ts in this process (test/helpers/app.ts) with its clock reading `fakeDate`:
+ * a child process costs a module load and a synth per date, and one child run (above) already
+ * proves the app as a process.
  */
 function synthInProcess(fakeDate: string, context: Record<string, unknown> = {}): Synth & { clock: string } {
-  // Only Date is faked: timers stay real so nothing in the synth can hang on them.
-  jest.useFakeTimers({
-    now: new Date(fakeDate),
-    advanceTimers: true,
-    doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
-  });
-  const clock = new Date().toISOString();
-  try {
+  return withFakeDate(fakeDate, () => {
+    const clock = new Date().toISOString();
     const run = runAppInProcess({ ...CONFIG_CONTEXT, ...context });
     return { ...run, templates: readTemplates(run.outdir), clock };
-  } finally {
-    jest.useRealTimers();
-  }
+  });
 }
 
 /** Every warning annotation of the assembly: [construct path, message]. */

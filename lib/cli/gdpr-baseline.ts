@@ -1,19 +1,29 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { Catalog } from '../catalog/catalog';
-import { FORMATS, Format, formatHuman, formatJson, formatSarif } from '../check/format';
+import type { Format } from '../check/format';
 import { ToolError } from '../check/guard';
-import { checkTemplates, PACKS } from '../check/run';
 import { InputError, loadTemplates } from '../check/templates';
 import { ConfigError } from '../config/errors';
 import { CostInputError, estimateCost, formatCost, HOURS_PER_MONTH } from '../cost/estimate';
-import { loadConfigFile } from '../config/load';
-import { declaredParties } from '../config/declared';
-import { permittedRegions } from '../config/schema';
 import { DateInputError } from '../processors/processor-grant-expiry';
-import { databaseSql, renderDatabaseSql } from '../database/database-sql';
-import { GeneratedFile, reviewFiles, schemaFile } from '../review/outputs';
-import { synthesizeBaseline } from '../review/synthesize';
+import type { GeneratedFile } from '../review/outputs';
+
+// What a command needs is loaded when it runs, not with the command line: `--version`, `--help`,
+// a mistyped option, `sql` and `schema` never load aws-cdk-lib's constructs or cdk-nag (most of
+// a second), and `check` never loads the baseline's stacks.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const lazy = {
+  catalog: () => require('../catalog/catalog') as typeof import('../catalog/catalog'),
+  checks: () => require('../check/run') as typeof import('../check/run'),
+  config: () => require('../config/load') as typeof import('../config/load'),
+  declared: () => require('../config/declared') as typeof import('../config/declared'),
+  formats: () => require('../check/format') as typeof import('../check/format'),
+  regions: () => require('../config/schema') as typeof import('../config/schema'),
+  review: () => require('../review/outputs') as typeof import('../review/outputs'),
+  sql: () => require('../database/database-sql') as typeof import('../database/database-sql'),
+  synthesis: () => require('../review/synthesize') as typeof import('../review/synthesize'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** The package root (the folder with package.json), from the sources or from the compiled dist/. */
 function packageRoot(from: string): string {
@@ -255,6 +265,7 @@ function check(io: CliIo, { values, flags, positionals }: ParsedArgs): number {
   const [path] = positionals;
   if (!path) throw new UsageError('check needs a path: a cdk.out directory, a template file or a directory of templates');
   const format = (values.get('--format') ?? 'human') as Format;
+  const { FORMATS, formatHuman, formatJson, formatSarif } = lazy.formats();
   if (!FORMATS.includes(format)) throw new UsageError(`check: --format must be one of ${FORMATS.join(', ')}; got ${format}`);
   const configPath = values.get('--config');
   const listedOption = values.get('--allowed-regions');
@@ -266,8 +277,9 @@ function check(io: CliIo, { values, flags, positionals }: ParsedArgs): number {
   if (region && !REGION.test(region)) throw new UsageError(`check: --region must be a region, such as eu-west-3; got ${region}`);
   const account = values.get('--account');
   if (account !== undefined && !/^\d{12}$/.test(account)) throw new UsageError(`check: --account must be an AWS account id of 12 digits, such as 111122223333; got ${account}`);
-  const config = configPath ? loadConfigFile(configPath) : undefined;
-  const allowedRegions = config ? permittedRegions(config) : listed;
+  const config = configPath ? lazy.config().loadConfigFile(configPath) : undefined;
+  const allowedRegions = config ? lazy.regions().permittedRegions(config) : listed;
+  const { checkTemplates, PACKS } = lazy.checks();
   const packsOption = values.get('--packs');
   const packs = packsOption === 'all' ? Object.keys(PACKS) : packsOption?.split(',').map((p) => p.trim()).filter(Boolean);
   if (packs && packs.length === 0) throw new UsageError(`check: --packs is a comma-separated list of ${Object.keys(PACKS).join(', ')} (or all); got ${packsOption}`);
@@ -278,7 +290,7 @@ function check(io: CliIo, { values, flags, positionals }: ParsedArgs): number {
     guard: flags.has('--guard'),
     today,
     ...(account ? { account } : {}),
-    ...(config ? { declared: declaredParties(config) } : {}),
+    ...(config ? { declared: lazy.declared().declaredParties(config) } : {}),
   });
   const report =
     format === 'json' ? formatJson(result) : format === 'sarif' ? formatSarif(result, PACKAGE_VERSION, { configPath }) : formatHuman(result);
@@ -378,7 +390,7 @@ export function runCli(argv: string[], io: CliIo = PROCESS_IO): number {
       case 'schema': {
         const path = resolve(parsed.values.get('--out') ?? 'config.schema.json');
         mkdirSync(dirname(path), { recursive: true });
-        writeFileSync(path, schemaFile(REPO_ROOT).content);
+        writeFileSync(path, lazy.review().schemaFile(REPO_ROOT).content);
         io.out(`wrote ${relative(process.cwd(), path)}\n`);
         return 0;
       }
@@ -387,16 +399,17 @@ export function runCli(argv: string[], io: CliIo = PROCESS_IO): number {
       case 'cost':
         return cost(io, parsed);
       case 'sql': {
-        const config = loadConfigFile(parsed.values.get('--config') ?? DEFAULT_CONFIG);
-        io.out(renderDatabaseSql(databaseSql(Catalog.fromConfig(config))));
+        const config = lazy.config().loadConfigFile(parsed.values.get('--config') ?? DEFAULT_CONFIG);
+        const { databaseSql, renderDatabaseSql } = lazy.sql();
+        io.out(renderDatabaseSql(databaseSql(lazy.catalog().Catalog.fromConfig(config))));
         return 0;
       }
       default: {
         // policies
         const configPath = parsed.values.get('--config') ?? DEFAULT_CONFIG;
         const dir = policiesDir(parsed.values.get('--out'), configPath);
-        const config = loadConfigFile(configPath);
-        const files = reviewFiles(config, Catalog.fromConfig(config), synthesizeBaseline(config));
+        const config = lazy.config().loadConfigFile(configPath);
+        const files = lazy.review().reviewFiles(config, lazy.catalog().Catalog.fromConfig(config), lazy.synthesis().synthesizeBaseline(config));
         const removed = syncDirectory(dir, files);
         io.out(`wrote ${files.length} files to ${relative(process.cwd(), dir) || '.'}${removed.length ? `, removed ${removed.length} stale: ${removed.join(', ')}` : ''}\n`);
         return 0;

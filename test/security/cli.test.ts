@@ -58,11 +58,22 @@ describe('a typo never skips a check: unknown or malformed arguments exit 2, one
     expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
   });
 
-  test('the binary itself: exit 2 and one line, not a stack trace', () => {
-    const run = spawnSync(process.execPath, [...BIN, 'check', fixture('insecure.yaml'), '--formt', 'json'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  test('the binary itself: exit 2 and one line, not a stack trace, before loading cdk-nag or the constructs', () => {
+    const loaded = join(mkdtempSync(join(tmpdir(), 'gdpr-loaded-')), 'packages.json');
+    const preload = join(REPO_ROOT, 'test', 'helpers', 'loaded-packages.cjs');
+    const run = spawnSync(process.execPath, ['--require', preload, ...BIN, 'check', fixture('insecure.yaml'), '--formt', 'json'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, LOADED_PACKAGES_FILE: loaded },
+    });
     expect(run.status).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe('gdpr-baseline: check: unknown option --formt (did you mean --format?); run gdpr-baseline check --help\n');
+    // A typo costs a fraction of a second: the commands' modules load when a command runs.
+    const packages = JSON.parse(readFileSync(loaded, 'utf8')) as Record<string, number>;
+    expect(packages.tsx).toBeGreaterThan(0); // the preload saw the run's modules
+    expect(packages['cdk-nag']).toBeUndefined();
+    expect(packages['aws-cdk-lib'] ?? 0).toBeLessThan(5); // its index and the core's lazy entry, not the constructs
   });
 
   test('after --, an argument that looks like an option is a path, not an option', () => {

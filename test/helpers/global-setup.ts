@@ -7,13 +7,14 @@
 //   (test/helpers/reference-assembly.ts; after the bundles, whose hashes are in its templates).
 import './setup-env'; // the workers' environment (CDK_VALIDATION), for the synthesis below
 import { ensureBundles } from '../../lib/runtime/build';
-import { ensurePgTemplate, PG_TEMPLATE_ENV, pruneLeftBehind } from './pg-template';
+import { ensurePgTemplateInBackground, PG_TEMPLATE_ENV, pruneLeftBehind } from './pg-template';
 import { ensureReferenceAssembly, REFERENCE_ASSEMBLY_ENV, REFERENCE_ASSEMBLY_ERROR_ENV } from './reference-assembly';
 
 export default async function globalSetup(): Promise<void> {
   await ensureBundles();
-  // Workers are started after the global setup and inherit its environment.
-  process.env[PG_TEMPLATE_ENV] = ensurePgTemplate();
+  // initdb (a first run only) in a child process while the reference app synthesizes here.
+  const template = ensurePgTemplateInBackground();
+  template.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   pruneLeftBehind();
   delete process.env[REFERENCE_ASSEMBLY_ERROR_ENV];
   const assembly = ensureReferenceAssembly(process.env, (err) => {
@@ -21,4 +22,6 @@ export default async function globalSetup(): Promise<void> {
   });
   if (assembly) process.env[REFERENCE_ASSEMBLY_ENV] = assembly;
   else delete process.env[REFERENCE_ASSEMBLY_ENV];
+  // Workers are started after the global setup and inherit its environment.
+  process.env[PG_TEMPLATE_ENV] = await template;
 }

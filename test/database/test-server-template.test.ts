@@ -3,6 +3,7 @@ import { databaseSql } from '../../lib/database/database-sql';
 import { migrate } from '../../lib/database/migrator';
 import { defaultConfig, defaultConfigInput } from '../helpers/reference';
 import { parseConfig } from '../../lib/config/load';
+import { migratedTemplateDir } from '../helpers/pg-template';
 import { startPostgres, startReferenceDatabase, TestDatabase } from '../helpers/postgres';
 
 /**
@@ -108,4 +109,13 @@ test('a copy is a server of its own: what one file changes, the next copy does n
   } finally {
     await next.stop();
   }
+});
+
+test('a template is keyed by all it was made from: any other input is another template', () => {
+  const base = '/scratch/gdpr-pg-template-18.4.0-wal1-0';
+  const key = (inputs: string[], from = base) => migratedTemplateDir(from, inputs).dir;
+  expect(key(['bootstrap', '1:abc', 'GRANT', 'migrator source'])).toBe(key(['bootstrap', '1:abc', 'GRANT', 'migrator source']));
+  expect(key(['bootstrap', '1:abc', 'GRANT', 'migrator source, edited'])).not.toBe(key(['bootstrap', '1:abc', 'GRANT', 'migrator source']));
+  expect(key(['bootstrap', '1:abc', 'GRANT'])).not.toBe(key(['bootstrap', '1:abcGRANT']));
+  expect(key(['x'], '/scratch/gdpr-pg-template-19.0.0-wal1-0')).not.toBe(key(['x']));
 });

@@ -1,5 +1,5 @@
 import { ChildProcess, execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -55,6 +55,9 @@ interface KeepableDatabase extends TestDatabase {
   keepAsTemplate(target: string): Promise<void>;
 }
 
+/** The code that applies the SQL: part of the key of a migrated template, as the SQL is. */
+const MIGRATOR_SOURCE = join(__dirname, '..', '..', 'lib', 'database', 'migrator.ts');
+
 /** The test stand-in of the Aurora master user. */
 export const TEST_ADMIN_USER = 'contacts_admin';
 
@@ -108,14 +111,14 @@ function serverUser(): { uid?: number; gid?: number } {
 let pdeathsig: boolean | undefined;
 /** Whether util-linux's setpriv can make the server die with the test process (Linux): no server outlives a killed worker. */
 function hasPdeathsig(): boolean {
-  pdeathsig ??= spawnSync('setpriv', ['--pdeathsig', 'KILL', 'true']).status === 0;
+  pdeathsig ??= spawnSync('setpriv', ['--pdeathsig', 'QUIT', 'true']).status === 0;
   return pdeathsig;
 }
 
 /**
  * Starts a server on a copy of `template` (the global setup's initdb, or a migrated template), in
  * its own scratch directory. The postmaster is this process's child, started without a wrapper
- * process (a Node.js wrapper cost 0.2 s of CPU per server): on Linux it is killed if this process
+ * process (a Node.js wrapper cost 0.2 s of CPU per server): on Linux it shuts down if this process
  * dies (setpriv --pdeathsig), and SIGINT from a terminal reaches it as it reaches jest.
  */
 async function startServer(template: string = process.env[PG_TEMPLATE_ENV] ?? ensurePgTemplate()): Promise<Server> {
@@ -128,7 +131,8 @@ async function startServer(template: string = process.env[PG_TEMPLATE_ENV] ?? en
   await new Promise<void>((resolve, reject) => execFile('cp', ['-a', template, data], (err) => (err ? reject(err) : resolve())));
   const port = await freePort();
   const args = ['-D', data, '-p', String(port), ...SERVER_FLAGS];
-  const [command, argv] = hasPdeathsig() ? ['setpriv', ['--pdeathsig', 'KILL', postgresBinary(), ...args]] : [postgresBinary(), args];
+  // SIGQUIT, PostgreSQL's immediate shutdown: its backends and shared memory go with it.
+  const [command, argv] = hasPdeathsig() ? ['setpriv', ['--pdeathsig', 'QUIT', postgresBinary(), ...args]] : [postgresBinary(), args];
   const child = spawn(command, argv, { ...serverUser(), stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } });
   await waitForReady(child);
   return { dir, port, child };
@@ -265,8 +269,8 @@ export async function databaseMessage(run: Promise<unknown>): Promise<string> {
  * is no superuser (the common start of the database attack tests).
  *
  * The first file to ask for a given SQL migrates a server and keeps its data directory as a
- * template (pg-template.ts, `migratedTemplateDir`: keyed by the SQL, the bootstrap and the base
- * template); every later file, in this run or the next, starts on a copy of it. Same roles, same
+ * template (pg-template.ts, `migratedTemplateDir`: keyed by the SQL, the migrator's source, the
+ * bootstrap and the base template); every later file, in this run or the next, starts on a copy of it. Same roles, same
  * owner, same objects: the migration as the owner ran once, the copy is of its result.
  */
 export async function startReferenceDatabase(
@@ -275,7 +279,13 @@ export async function startReferenceDatabase(
 ): Promise<TestDatabase> {
   const sql = databaseSql(catalog);
   const base = process.env[PG_TEMPLATE_ENV] ?? ensurePgTemplate();
-  const template = migratedTemplateDir(base, [...BOOTSTRAP(database), ...sql.migrations.map((m) => `${m.version}:${m.checksum}`), sql.catalogSql]);
+  // Everything the migrated data depends on: the bootstrap, the SQL and the code that applies it.
+  const template = migratedTemplateDir(base, [
+    ...BOOTSTRAP(database),
+    ...sql.migrations.map((m) => `${m.version}:${m.checksum}`),
+    sql.catalogSql,
+    readFileSync(MIGRATOR_SOURCE, 'utf8'),
+  ]);
   if (!template.ready) {
     const db = (await startPostgres(database)) as KeepableDatabase;
     await migrate(db.admin, sql.migrations, sql.catalogSql);

@@ -2,7 +2,8 @@
 // - the Lambda bundles are built, not committed: build them when they are missing or a source
 //   changed (a manifest check of file hashes otherwise: no bundling, the suite stays fast);
 // - the data directory each test PostgreSQL server copies (initdb once, not once per file), and
-//   the scratch directory cleared of what a killed suite left there a day ago or more;
+//   the scratch directory cleared of what no suite used for a day (old migrated templates, what
+//   a killed suite left);
 // - the reference app's cloud assembly, synthesized once for the files that only read it
 //   (test/helpers/reference-assembly.ts; after the bundles, whose hashes are in its templates).
 import './setup-env'; // the workers' environment (CDK_VALIDATION), for the synthesis below

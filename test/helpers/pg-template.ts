@@ -92,52 +92,44 @@ function finishTemplate({ dir, work, data }: TemplatePlan): string {
 }
 
 const MIGRATED_PREFIX = 'gdpr-pg-migrated-';
-/** A migrated template no suite used for a day is deleted (each change of the SQL makes a new one of about 35 MB). */
+/** What no suite used for a day is deleted (each change of the SQL makes a new migrated template of about 35 MB). */
 const UNUSED_MS = 24 * 3600_000;
 /** A server's directory (postgres.ts), or a template half made, by mkdtemp. */
 const LEFT_BEHIND = /^gdpr-pg-(template-)?[A-Za-z0-9]{6}$/;
 
 /**
- * Deletes what a killed suite left in the scratch directory (a server's data directory is removed by
- * its file's stop(); one killed mid-run is not): directories of servers and half-made templates
- * older than a day, which no running suite still uses. Called by the global setup.
+ * Deletes from the scratch directory what no suite used for a day: migrated templates (by the
+ * time their marker was last touched) and what a killed suite left (a server's data directory is
+ * removed by its file's stop(), one killed mid-run is not; a template half made). Called by the
+ * global setup.
  */
 export function pruneLeftBehind(): void {
   const scratch = serverScratchDir();
   for (const name of readdirSync(scratch)) {
-    if (!LEFT_BEHIND.test(name)) continue;
+    const used = name.startsWith(MIGRATED_PREFIX) ? join(scratch, name, READY) : LEFT_BEHIND.test(name) ? join(scratch, name) : undefined;
+    if (!used) continue;
     try {
-      if (Date.now() - statSync(join(scratch, name)).mtimeMs > UNUSED_MS) rmSync(join(scratch, name), { recursive: true, force: true });
+      if (Date.now() - statSync(used).mtimeMs > UNUSED_MS) rmSync(join(scratch, name), { recursive: true, force: true });
     } catch {
-      // Already gone, or not ours.
+      // Half made by a suite running now, or already gone: not ours to delete.
     }
   }
 }
 
 /**
- * The data directory of a server made from `base` and then given `inputs` (the bootstrap
- * statements, the migrations' checksums, the catalog SQL), kept as a template: its path, and
- * whether a suite already made it (then it is marked used). Templates of other inputs unused for a
- * day are deleted.
+ * The data directory of a server made from `base` and then given `inputs` (everything the
+ * migrated data depends on: postgres.ts passes the bootstrap, the migrations' checksums, the
+ * catalog SQL and the migrator's source), kept as a template: its path, and whether a suite
+ * already made it (then it is marked used, so that pruneLeftBehind keeps it).
  */
 export function migratedTemplateDir(base: string, inputs: readonly string[]): { dir: string; ready: boolean } {
   const hash = createHash('sha256').update(`${basename(base)}\0`);
   for (const input of inputs) hash.update(input).update('\0');
-  const scratch = serverScratchDir();
-  const dir = join(scratch, `${MIGRATED_PREFIX}${hash.digest('hex').slice(0, 24)}-${process.getuid?.() ?? 'u'}`);
+  const dir = join(serverScratchDir(), `${MIGRATED_PREFIX}${hash.digest('hex').slice(0, 24)}-${process.getuid?.() ?? 'u'}`);
   const ready = existsSync(join(dir, READY));
   if (ready) {
     const now = new Date();
     utimesSync(join(dir, READY), now, now);
-    return { dir, ready };
-  }
-  for (const name of readdirSync(scratch)) {
-    if (!name.startsWith(MIGRATED_PREFIX)) continue;
-    try {
-      if (Date.now() - statSync(join(scratch, name, READY)).mtimeMs > UNUSED_MS) rmSync(join(scratch, name), { recursive: true, force: true });
-    } catch {
-      // Half made by a suite running now, or already gone: not ours to delete.
-    }
   }
   return { dir, ready };
 }

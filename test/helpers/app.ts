@@ -13,12 +13,12 @@ let compiled: { file: string; code: string } | undefined;
  * Runs a script of the repository once more in this process: its own code afresh (the script runs
  * on evaluation), the modules it imports from this test file's registry. A fresh registry for each
  * run (jest.isolateModules) loads aws-cdk-lib and the kit again, about 2 s of each 2.5 s synth.
- * Compiled as jest compiles it (package.json's transform options for @swc/jest, the same in every project).
+ * Compiled as jest compiles it (package.json's transform options for @swc/jest).
  */
 function runScript(file: string): void {
   if (compiled?.file !== file) {
     const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'));
-    const { transform } = pkg.jest.projects.find((p: { transform?: unknown }) => p.transform);
+    const { transform } = pkg.jest;
     const [, options] = transform['^.+\\.ts$'] as [string, Record<string, unknown>];
     const { code } = transformSync(readFileSync(file, 'utf8'), { ...options, filename: file, sourceMaps: 'inline' });
     compiled = { file, code: code.replace(/^#!.*/, '') }; // the shebang, which a function body cannot hold

@@ -9,12 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { migration } from '../../lib/database/migrations';
-import { BUNDLES_DIR, MANIFEST_FILE } from '../../lib/runtime/bundles';
+import { BUNDLES_DIR, type HandlerName, MANIFEST_FILE } from '../../lib/runtime/bundles';
 import type { CustomResourceEvent } from '../../lib/runtime/cfn-response';
 import { createMigrateHandler, EMBEDDED_MIGRATIONS } from '../../lib/runtime/migrate';
 import { stageMigrateAsset } from '../../lib/database/migrate-asset';
 import { defaultConfig } from '../helpers/reference';
-import { ContactBaselineStack } from '../../lib/stacks/contact-baseline-stack';
+import { loadWithModule } from '../helpers/module-swap';
+import { ContactBaselineStack as KitContactBaselineStack } from '../../lib/stacks/contact-baseline-stack';
 
 /** A copy of the built bundles to tamper with. */
 function bundlesCopy(): string {
@@ -24,23 +25,24 @@ function bundlesCopy(): string {
 }
 
 /** The bundles directory the constructs read (below); undefined: the built ones. */
-let mockBundlesRoot: string | undefined;
-jest.mock('../../lib/runtime/bundles', () => {
-  const actual = jest.requireActual('../../lib/runtime/bundles');
-  return {
-    ...actual,
-    bundleDir: (name: string, r = mockBundlesRoot) => actual.bundleDir(name, r),
-    bundledMigrations: (r = mockBundlesRoot) => actual.bundledMigrations(r),
-  };
-});
+let bundlesRoot: string | undefined;
 
 /**
- * Synthesizes the reference stack with its constructs reading the bundles under `root`; returns the
- * error it fails with. One module registry for every root (the root is read on each call): a fresh
- * registry per synth (jest.isolateModules) loaded aws-cdk-lib and the kit again each time.
+ * The reference stack's class, loaded afresh with its constructs reading the bundles under
+ * `bundlesRoot` (the root is read on each call), the kit's other modules left as they are.
  */
+const { ContactBaselineStack } = loadWithModule<typeof import('../../lib/stacks/contact-baseline-stack')>(
+  'stacks/contact-baseline-stack',
+  'runtime/bundles',
+  (actual) => {
+    const real = actual as unknown as typeof import('../../lib/runtime/bundles');
+    return { ...real, bundleDir: (name: HandlerName, r = bundlesRoot) => real.bundleDir(name, r), bundledMigrations: (r = bundlesRoot) => real.bundledMigrations(r) };
+  },
+);
+
+/** Synthesizes the reference stack with its constructs reading the bundles under `root`; returns the error it fails with. */
 function synthWith(root: string): Error | undefined {
-  mockBundlesRoot = root;
+  bundlesRoot = root;
   try {
     const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'gdpr-bundles-synth-')) });
     new ContactBaselineStack(app, 'GdprContactBaseline', { config: defaultConfig() });
@@ -49,13 +51,27 @@ function synthWith(root: string): Error | undefined {
   } catch (err) {
     return err as Error;
   } finally {
-    mockBundlesRoot = undefined;
+    bundlesRoot = undefined;
   }
 }
 
 describe('synth refuses bundles it cannot trust, in one line naming the bundle and the fix', () => {
   test('the untouched bundles synthesize (the check below is not what fails)', () => {
     expect(synthWith(bundlesCopy())).toBeUndefined();
+  });
+
+  test('the copy of the stack read the replaced bundles; every other file keeps the kit\'s modules', () => {
+    const root = bundlesCopy();
+    rmSync(join(root, MANIFEST_FILE));
+    expect(synthWith(root)).toBeInstanceOf(Error);
+    expect(ContactBaselineStack).not.toBe(KitContactBaselineStack);
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'gdpr-bundles-synth-')) });
+    bundlesRoot = root; // read by the copy only
+    try {
+      expect(() => new KitContactBaselineStack(app, 'GdprContactBaseline', { config: defaultConfig() })).not.toThrow();
+    } finally {
+      bundlesRoot = undefined;
+    }
   });
 
   test('the migrate bundle with its embedded SQL edited after the build', () => {

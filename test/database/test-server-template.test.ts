@@ -1,3 +1,4 @@
+import type { Client } from 'pg';
 import { Catalog } from '../../lib/catalog/catalog';
 import { databaseSql } from '../../lib/database/database-sql';
 import { migrate } from '../../lib/database/migrator';
@@ -118,4 +119,71 @@ test('a template is keyed by all it was made from: any other input is another te
   expect(key(['bootstrap', '1:abc', 'GRANT', 'migrator source, edited'])).not.toBe(key(['bootstrap', '1:abc', 'GRANT', 'migrator source']));
   expect(key(['bootstrap', '1:abc', 'GRANT'])).not.toBe(key(['bootstrap', '1:abcGRANT']));
   expect(key(['x'], '/scratch/gdpr-pg-template-19.0.0-wal1-0')).not.toBe(key(['x']));
+});
+
+describe('db.as reuses a role\'s session: nothing one call leaves changes the next', () => {
+  const pid = (c: Client) => c.query('SELECT pg_backend_pid() AS pid').then((r) => r.rows[0].pid as number);
+  const state = (c: Client) =>
+    c
+      .query(
+        "SELECT current_user AS role, current_setting('gdpr.retention_purge', true) AS purge, current_setting('search_path') AS path, current_setting('statement_timeout') AS timeout, " +
+          "(SELECT count(*)::int FROM pg_catalog.pg_prepared_statements) AS prepared, (SELECT count(*)::int FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()) AS locks",
+      )
+      .then((r) => r.rows[0]);
+
+  test('settings, prepared statements and advisory locks are reset', async () => {
+    const fresh = await copied.as('sales', state);
+    const first = await copied.as('sales', async (c) => {
+      await c.query('SET search_path = crm, public');
+      await c.query("SET statement_timeout = '1s'");
+      await c.query('PREPARE leftover_statement AS SELECT 1');
+      await c.query('SELECT pg_advisory_lock(42)');
+      return pid(c);
+    });
+    const second = await copied.as('sales', async (c) => ({ pid: await pid(c), state: await state(c) }));
+    expect(second.pid).toBe(first); // the same session, so the reset is what is tested
+    expect(second.state).toEqual(fresh);
+    expect(fresh).toMatchObject({ role: 'sales', purge: null, timeout: '0', prepared: 0, locks: 0 });
+  });
+
+  test('a custom setting (which a reset would leave as an empty string) closes the session', async () => {
+    const set = await copied.as('sales', async (c) => {
+      await c.query("SET gdpr.retention_purge = 'on'");
+      return pid(c);
+    });
+    const next = await copied.as('sales', async (c) => ({ pid: await pid(c), state: await state(c) }));
+    expect(next.pid).not.toBe(set);
+    expect(next.state.purge).toBeNull();
+  });
+
+  test('a session left in a transaction, open or aborted, or with a listener added, is closed instead', async () => {
+    const used = await copied.as('sales', pid);
+    const open = await copied.as('sales', async (c) => {
+      await c.query('BEGIN');
+      await c.query("SET LOCAL gdpr.retention_purge = 'on'");
+      return pid(c);
+    });
+    expect(open).toBe(used);
+    const afterOpen = await copied.as('sales', pid);
+    expect(afterOpen).not.toBe(open);
+    const aborted = await copied.as('sales', async (c) => {
+      const id = await pid(c);
+      await c.query('BEGIN');
+      await c.query('SELECT 1 / 0').catch(() => undefined);
+      return id;
+    });
+    expect(await copied.as('sales', pid)).not.toBe(aborted);
+    const heard = await copied.as('sales', async (c) => {
+      c.on('notice', () => undefined);
+      return pid(c);
+    });
+    expect(await copied.as('sales', pid)).not.toBe(heard);
+    expect(await copied.as('sales', (c) => c.query("SELECT current_setting('gdpr.retention_purge', true) AS v").then((r) => r.rows[0].v))).not.toBe('on');
+  });
+
+  test('a refused statement outside a transaction leaves the session reusable and the role unchanged', async () => {
+    const before = await copied.as('marketing', pid);
+    await expect(copied.as('marketing', (c) => c.query('SELECT * FROM gdpr.objections'))).rejects.toThrow(/permission denied/);
+    expect(await copied.as('marketing', async (c) => [await pid(c), (await state(c)).role])).toEqual([before, 'marketing']);
+  });
 });

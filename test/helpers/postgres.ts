@@ -1,5 +1,5 @@
 import { ChildProcess, execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -35,13 +35,19 @@ export interface TestDatabase {
   /** Opens a new connection as the database owner (admin). */
   connectAdmin(): Promise<Client>;
   /**
-   * Runs queries on a new connection logged in as a database role, as on
-   * Aurora (session_user and current_user are the role; its LOGIN, CONNECT,
-   * privileges and row security apply). A test password is set for it first.
+   * Runs queries on a session logged in as a database role, as on Aurora (session_user and
+   * current_user are the role; its privileges and row security apply). The first `as` of a role
+   * logs in (a test password is set for it first; LOGIN and CONNECT apply); later ones reuse that
+   * session after `DISCARD ALL` (settings, prepared statements and advisory locks reset), unless
+   * the work left a transaction open or aborted, created a custom setting the kit reads
+   * (`gdpr.*`, by SET or by one of the kit's functions) or added an event listener: such a
+   * session is closed. A new server process per call cost a fork and a fresh catalog cache each
+   * time. To test a login itself (LOGIN, CONNECT, settings a role gets when it signs in), use
+   * `login`.
    */
   as<T>(role: string, work: (client: Client) => Promise<T>): Promise<T>;
   /**
-   * One connection logged in as a database role, as `as` opens, kept open until stop(): for the
+   * A new connection logged in as a database role (its LOGIN and CONNECT apply), kept open until stop(): for the
    * many statements of one role (a new connection is a new server process, which compiles again
    * every pattern of the notes check, about 50 ms on its first note).
    */
@@ -169,6 +175,23 @@ export async function startPostgres(database = 'contacts'): Promise<TestDatabase
 }
 
 /** Connections to a started server whose `database` exists and is owned by the test admin. */
+/** The custom settings the kit's SQL reads (`current_setting('gdpr.retention_purge', true)`), from its sources. */
+const KIT_SETTINGS = [
+  ...new Set(
+    (readdirSync(join(__dirname, '..', '..', 'lib', 'database'), { recursive: true }) as string[])
+      .filter((f) => /\.(sql|ts)$/.test(f))
+      .flatMap((f) => [...readFileSync(join(__dirname, '..', '..', 'lib', 'database', f), 'utf8').matchAll(/current_setting\('([a-z_]+\.[a-z_]+)'/g)].map((m) => m[1])),
+  ),
+];
+
+/** The client's event listeners, by event: a session whose work added one (a `notice` handler) is not reused. */
+function listenerCounts(client: Client): string {
+  return client
+    .eventNames()
+    .map((name) => `${String(name)}:${client.listenerCount(name)}`)
+    .join(',');
+}
+
 async function connectTo(started: Server, database: string): Promise<KeepableDatabase> {
   const { dir, port } = started;
   const password = TEST_SERVER_PASSWORD;
@@ -188,6 +211,27 @@ async function connectTo(started: Server, database: string): Promise<KeepableDat
     await superuser.query(`ALTER ROLE ${ident(role)} PASSWORD '${rolePassword}'`);
     return open(role, rolePassword);
   };
+  // Sessions `as` has finished with, one per role, reset and ready for the next `as` of that role.
+  const idle = new Map<string, Client>();
+  const sessionAs = async (role: string) => {
+    const client = idle.get(role);
+    idle.delete(role);
+    return client ?? login(role);
+  };
+  const putBack = async (role: string, client: Client, listeners: string) => {
+    try {
+      // DISCARD ALL is refused inside a transaction left open or aborted: such a session is closed.
+      if (idle.has(role) || listenerCounts(client) !== listeners) throw new Error('not reusable');
+      await client.query('DISCARD ALL');
+      // A custom setting the kit reads, once created in a session (SET gdpr.x, or set_config in
+      // one of the kit's functions), reads '' after the reset where a new session reads NULL.
+      const { created } = (await client.query('SELECT bool_or(current_setting(n, true) IS NOT NULL) AS created FROM unnest($1::text[]) n', [KIT_SETTINGS])).rows[0];
+      if (created) throw new Error('not reusable');
+      idle.set(role, client);
+    } catch {
+      await client.end().catch(() => undefined);
+    }
+  };
   return {
     admin,
     adminUser: TEST_ADMIN_USER,
@@ -195,11 +239,12 @@ async function connectTo(started: Server, database: string): Promise<KeepableDat
     connect: () => open('postgres'),
     connectAdmin: () => open(TEST_ADMIN_USER),
     async as(role, work) {
-      const client = await login(role);
+      const client = await sessionAs(role);
+      const listeners = listenerCounts(client);
       try {
         return await work(client);
       } finally {
-        await client.end();
+        await putBack(role, client, listeners);
       }
     },
     login,

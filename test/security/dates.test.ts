@@ -83,8 +83,8 @@ describe('the reference app synthesized on two far-apart faked dates, in this pr
     after = synthOn('2031-06-15T23:30:00Z');
     // In this process, the clock faked to before the expiry but judged at a day after it: only
     // the input counts. Its templates must still be the 2031 ones byte for byte, so neither the
-    // clock nor `-c today` reaches a template. (The same app without `-c today` on the day's real
-    // clock is the assembly the global setup keeps, and CI's synth under a clock faked to 2028.)
+    // clock nor `-c today` reaches a template. (`.ci/run` also synthesizes the app without
+    // `-c today` on the real clock and again under a clock faked to 2028, and compares the two.)
     judged = synthInProcess('2026-12-01T09:00:00Z', { today: '2028-01-15' });
   }, 180_000);
 
